@@ -1,0 +1,58 @@
+"""The one permission matrix. Deny by default: a role holds only the permissions listed here.
+
+docs/permissions.md renders this table; tests/test_permission_matrix.py checks every endpoint and
+view against it for every role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from plexus.core.models import Role
+
+
+class Perm(StrEnum):
+    PRACTICE_VIEW = "practice.view"  # locations, rooms, practitioners, services, payers
+    PRACTICE_MANAGE = "practice.manage"  # create and edit practice setup
+    USERS_MANAGE = "users.manage"  # staff users, roles and API tokens
+    PATIENT_VIEW = "patient.view"  # search, demographics, contact details
+    PATIENT_EDIT = "patient.edit"  # create and edit demographics and contact details
+    PATIENT_IMPORT = "patient.import"  # CSV import of patients with coverage
+    COVERAGE_VIEW = "coverage.view"
+    COVERAGE_EDIT = "coverage.edit"
+    BALANCE_VIEW = "balance.view"  # account balances and billing tab
+    SCHEDULE_VIEW = "schedule.view"
+    CLINICAL_VIEW = "clinical.view"  # clinical notes, clinical documents, care-team updates content
+    AUDIT_VIEW = "audit.view"
+
+
+R = Role
+MATRIX: dict[Perm, frozenset[str]] = {
+    Perm.PRACTICE_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.PRACTICE_MANAGE: frozenset({R.ADMIN}),
+    Perm.USERS_MANAGE: frozenset({R.ADMIN}),
+    Perm.PATIENT_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.PATIENT_EDIT: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.PATIENT_IMPORT: frozenset({R.ADMIN, R.FRONT_DESK}),
+    Perm.COVERAGE_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.COVERAGE_EDIT: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.BALANCE_VIEW: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.SCHEDULE_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.CLINICAL_VIEW: frozenset({R.PRACTITIONER}),
+    Perm.AUDIT_VIEW: frozenset({R.ADMIN}),
+}
+
+
+def role_has(role: str | None, perm: Perm) -> bool:
+    """Return True only when the matrix grants perm to role (unknown roles get nothing)."""
+    return bool(role) and role in MATRIX.get(perm, frozenset())
+
+
+def user_has(user, perm: Perm) -> bool:
+    """Return True when an authenticated, active user's role grants perm."""
+    return bool(user and user.is_authenticated and user.is_active and role_has(getattr(user, "role", None), perm))
+
+
+def granted(role: str) -> list[Perm]:
+    """List the permissions a role holds, in matrix order."""
+    return [perm for perm in MATRIX if role in MATRIX[perm]]

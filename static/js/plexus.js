@@ -1,0 +1,8 @@
+// Keyboard shortcuts: "/" focuses patient search (UX.md, keyboard-friendly).
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const tag = (document.activeElement && document.activeElement.tagName) || "";
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
+  const box = document.getElementById("patient-search-q") || document.getElementById("global-search");
+  if (box) { event.preventDefault(); box.focus(); box.select(); }
+});
