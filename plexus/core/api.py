@@ -6,12 +6,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from plexus.core import selectors, services
 from plexus.core.api_utils import paginate, require_perm
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
-from plexus.core.models import Discipline, Location, Payer, Practitioner, Room, Service, User
+from plexus.core.models import Discipline, Location, Payer, Practitioner, Service, User
 from plexus.core.permissions import Perm, granted
 
 router = Router(tags=["practice"])
@@ -259,7 +259,7 @@ def locations_list(request: HttpRequest):
 @router.post("/locations", response={201: LocationOut})
 def locations_create(request: HttpRequest, payload: LocationIn):
     act = require_perm(request, Perm.PRACTICE_MANAGE)
-    return 201, services.location_create(actor=act, data=payload.dict())
+    return Status(201, services.location_create(actor=act, data=payload.dict()))
 
 
 @router.get("/rooms", response=list[RoomOut])
@@ -273,7 +273,7 @@ def rooms_create(request: HttpRequest, payload: RoomIn):
     act = require_perm(request, Perm.PRACTICE_MANAGE)
     data = payload.dict()
     data["location"] = _ids(Location, [data.pop("location_id")], "location_id")[0]
-    return 201, services.room_create(actor=act, data=data)
+    return Status(201, services.room_create(actor=act, data=data))
 
 
 @router.get("/disciplines", response=list[DisciplineOut])
@@ -285,7 +285,7 @@ def disciplines_list(request: HttpRequest):
 @router.post("/disciplines", response={201: DisciplineOut})
 def disciplines_create(request: HttpRequest, payload: DisciplineIn):
     act = require_perm(request, Perm.PRACTICE_MANAGE)
-    return 201, services.discipline_create(actor=act, data=payload.dict())
+    return Status(201, services.discipline_create(actor=act, data=payload.dict()))
 
 
 @router.get("/practitioners", response=list[PractitionerOut])
@@ -304,7 +304,7 @@ def practitioners_create(request: HttpRequest, payload: PractitionerIn):
     sup_id = data.pop("supervising_physician_id")
     data["supervising_physician"] = _ids(Practitioner, [sup_id], "supervising_physician_id")[0] if sup_id else None
     p = services.practitioner_create(actor=act, data=data, locations=locations, payers=payers)
-    return 201, _practitioner_out(p)
+    return Status(201, _practitioner_out(p))
 
 
 @router.get("/services", response=list[ServiceOut])
@@ -318,7 +318,7 @@ def services_create(request: HttpRequest, payload: ServiceIn):
     act = require_perm(request, Perm.PRACTICE_MANAGE)
     data = payload.dict()
     disciplines = _ids(Discipline, data.pop("discipline_ids"), "discipline_ids")
-    return 201, _service_out(services.service_create(actor=act, data=data, disciplines=disciplines))
+    return Status(201, _service_out(services.service_create(actor=act, data=data, disciplines=disciplines)))
 
 
 @router.get("/payers", response=list[PayerOut])
@@ -331,7 +331,7 @@ def payers_list(request: HttpRequest, payer_type: str | None = None):
 @router.post("/payers", response={201: PayerOut})
 def payers_create(request: HttpRequest, payload: PayerIn):
     act = require_perm(request, Perm.PRACTICE_MANAGE)
-    return 201, services.payer_create(actor=act, data=payload.dict())
+    return Status(201, services.payer_create(actor=act, data=payload.dict()))
 
 
 @router.get("/users", response=list[UserOut], tags=["admin"])
@@ -344,7 +344,7 @@ def users_list(request: HttpRequest, role: str | None = None):
 @router.post("/users", response={201: UserOut}, tags=["admin"])
 def users_create(request: HttpRequest, payload: UserIn):
     act = require_perm(request, Perm.USERS_MANAGE)
-    return 201, services.user_create(actor=act, **payload.dict())
+    return Status(201, services.user_create(actor=act, **payload.dict()))
 
 
 @router.get("/tokens", response=list[TokenOut], tags=["admin"])
@@ -359,7 +359,7 @@ def tokens_create(request: HttpRequest, payload: TokenIn):
     user = _ids(User, [payload.user_id], "user_id")[0]
     token, secret = services.api_token_create(actor=act, user=user, name=payload.name)
     out = TokenOut.from_orm(token).dict()
-    return 201, {**out, "secret": secret}
+    return Status(201, {**out, "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, tags=["admin"])

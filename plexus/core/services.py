@@ -12,7 +12,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from plexus.core.audit import Actor, record
-from plexus.core.errors import ApplicationError, ErrorCode, FieldError, from_django_validation, validation_error
+from plexus.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    FieldError,
+    from_django_validation,
+    validation_error,
+)
 from plexus.core.models import (
     ApiToken,
     AuditAction,

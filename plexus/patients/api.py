@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from plexus.core.api_utils import actor
@@ -122,7 +122,19 @@ def patients_search(request: HttpRequest, filters: Query[SearchFilter]):
 def patients_create(request: HttpRequest, payload: PatientBase):
     act = actor(request)
     require(act, Perm.PATIENT_EDIT, what="patient.create")
-    return 201, services.patient_create(actor=act, data=payload.dict())
+    return Status(201, services.patient_create(actor=act, data=payload.dict()))
+
+
+@router.post("/import", response={201: ImportOut}, summary="Import patients with coverage from CSV (all or nothing)")
+def patients_import(request: HttpRequest, file: File[UploadedFile]):
+    act = actor(request)
+    require(act, Perm.PATIENT_IMPORT, what="patient.import")
+    try:
+        text = file.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise validation_error([FieldError("file", "The file is not UTF-8 text.")]) from exc
+    result = imports.import_patients_csv(actor=act, text=text)
+    return Status(201, {"patients": result.patients, "coverages": result.coverages})
 
 
 @router.get("/{patient_id}", response=PatientOut)
@@ -152,7 +164,7 @@ def coverages_list(request: HttpRequest, patient_id: int):
 def coverages_create(request: HttpRequest, patient_id: int, payload: CoverageIn):
     act = actor(request)
     patient = access_patient(act, patient_id, Perm.COVERAGE_EDIT, what="coverage.edit")
-    return 201, services.coverage_create(actor=act, patient=patient, data=payload.dict())
+    return Status(201, services.coverage_create(actor=act, patient=patient, data=payload.dict()))
 
 
 @router.post("/{patient_id}/coverages/{coverage_id}/end", response=CoverageOut)
@@ -160,17 +172,3 @@ def coverages_end(request: HttpRequest, patient_id: int, coverage_id: int, paylo
     act = actor(request)
     patient = access_patient(act, patient_id, Perm.COVERAGE_EDIT, what="coverage.edit")
     return services.coverage_end(actor=act, patient=patient, coverage_id=coverage_id, end_date=payload.end_date)
-
-
-@router.post("/import", response={201: ImportOut}, summary="Import patients with coverage from CSV (all or nothing)")
-def patients_import(request: HttpRequest, file: File[UploadedFile]):
-    act = actor(request)
-    require(act, Perm.PATIENT_IMPORT, what="patient.import")
-    try:
-        text = file.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise validation_error([FieldError("file", "The file is not UTF-8 text.")]) from exc
-    result = imports.import_patients_csv(actor=act, text=text)
-    return 201, {"patients": result.patients, "coverages": result.coverages}
-
-

@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from plexus.core.audit import Actor, record
-from plexus.core.errors import ApplicationError, ErrorCode, FieldError, from_django_validation, validation_error
+from plexus.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    FieldError,
+    from_django_validation,
+    validation_error,
+)
 from plexus.core.models import AuditAction
 from plexus.core.validators import normalize_email, normalize_phone
 from plexus.patients.models import Coverage, Patient, Relationship

@@ -72,7 +72,7 @@ def load_setup(scale: int = 1) -> dict[str, int]:
             if created:
                 prac.locations.set([locations[i] for i in loc_idx])
                 # Credentialed with every payer except that massage therapists are not a Medicare provider type.
-                prac.payers.set([p for p in payers if not (disc in {"lmt", "coach"})])
+                prac.payers.set([p for p in payers if disc not in {"lmt", "coach"}])
     return {
         "locations": Location.objects.count(), "rooms": Room.objects.count(),
         "practitioners": Practitioner.objects.count(), "disciplines": Discipline.objects.count(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import X12Error
-from .lexer import DEFAULT_DELIMITERS, Delimiters, Segment, tokenize
+from .lexer import DEFAULT_DELIMITERS, Delimiters, Segment, gc_paused, tokenize
 from .serializer import SegmentSpec, serialize
 
 
@@ -90,6 +90,7 @@ def _ends(segs: list[Segment], missing: str) -> X12Error:
     return last.error(f"file ends without {missing} (truncated)")
 
 
+@gc_paused
 def parse_interchanges(text: str) -> list[Interchange]:
     """Parse every interchange in ``text`` and check all envelope counts and control numbers.
 
@@ -98,6 +99,7 @@ def parse_interchanges(text: str) -> list[Interchange]:
     delims, segs = tokenize(text)
     out: list[Interchange] = []
     n, i = len(segs), 0
+    ids = [s[1] for s in segs]
     while i < n:
         isa = segs[i]
         if isa.seg_id != "ISA":
@@ -116,7 +118,7 @@ def parse_interchanges(text: str) -> list[Interchange]:
                 break
             if seg.seg_id != "GS":
                 raise seg.error("expected GS or IEA")
-            group, i = _parse_group(segs, i)
+            group, i = _parse_group(segs, ids, i)
             groups.append(group)
         out.append(Interchange(isa, delims, tuple(groups)))
     if not out:
@@ -132,7 +134,10 @@ def parse_interchange(text: str) -> Interchange:
     return items[0]
 
 
-def _parse_group(segs: list[Segment], i: int) -> tuple[FunctionalGroup, int]:
+_ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "GE", "IEA"})
+
+
+def _parse_group(segs: list[Segment], ids: list[str], i: int) -> tuple[FunctionalGroup, int]:
     gs, n = segs[i], len(segs)
     i += 1
     txs: list[Transaction] = []
@@ -149,16 +154,15 @@ def _parse_group(segs: list[Segment], i: int) -> tuple[FunctionalGroup, int]:
         if sid != "ST":
             raise seg.error("expected ST or GE")
         start = i
-        i += 1
-        while True:
-            if i >= n:
-                raise _ends(segs, "SE")
-            sid = segs[i].seg_id
-            if sid == "SE":
-                break
-            if sid in ("ST", "GE", "GS", "IEA", "ISA"):
-                raise segs[i].error(f"{sid} before SE of transaction {seg.element(2)!r}")
-            i += 1
+        try:
+            i = ids.index("SE", start + 1)
+        except ValueError:
+            i = n
+        if not _ENVELOPE_IDS.isdisjoint(ids[start + 1:i]):
+            bad = next(s for s in segs[start + 1:i] if s.seg_id in _ENVELOPE_IDS)
+            raise bad.error(f"{bad.seg_id} before SE of transaction {seg.element(2)!r}")
+        if i == n:
+            raise _ends(segs, "SE")
         se = segs[i]
         _count(se, 1, i - start + 1, "number of included segments")
         if se.element(2) != seg.element(2):

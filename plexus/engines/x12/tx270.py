@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .envelope import EnvelopeSpec, write_interchange
-from .lexer import DEFAULT_DELIMITERS, Delimiters
+from .lexer import DEFAULT_DELIMITERS, Delimiters, gc_paused
 from .serializer import SegmentSpec
 from .values import format_date, npi_is_valid
 
@@ -105,6 +105,7 @@ def transaction_body(requests: Sequence[EligibilityRequest], reference: str, cre
     return out
 
 
+@gc_paused
 def build_270(requests: Sequence[EligibilityRequest], envelope: EnvelopeSpec, reference: str,
               delimiters: Delimiters = DEFAULT_DELIMITERS, *, newline: bool = False) -> str:
     """Serialize ``requests`` as one 270 transaction in one interchange (GS01 HS).

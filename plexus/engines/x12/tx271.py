@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 from .envelope import Transaction, transactions_of
-from .lexer import Segment
-from .values import amount, opt_dec, padded, parse_d8, parse_period
+from .lexer import Segment, gc_paused
+from .values import amount, dec, parse_d8, parse_period
 
 _SOURCE = frozenset({"NM1", "PER", "AAA", "REF"})
 _RECEIVER = frozenset({"NM1", "REF", "N3", "N4", "AAA", "PRV", "PER"})
@@ -109,33 +109,58 @@ class EligibilityResponse:
 
 
 class _Member:
-    """Mutable accumulator for one 2000C/2000D level."""
+    """Mutable accumulator for one 2000C/2000D level; ``ebs`` holds [EB, *following segments]."""
 
-    __slots__ = ("benefits", "dates", "info", "level", "parent", "rejections", "traces")
+    __slots__ = ("dates", "dmg", "ebs", "group", "level", "nm1", "parent", "rejections", "traces")
 
     def __init__(self, level: str, parent: _Member | None) -> None:
         self.level, self.parent = level, parent
         self.traces: list[str] = []
-        self.info: MemberInfo | None = None
-        self.benefits: list[Benefit] = []
+        self.nm1: Segment | None = None
+        self.dmg: Segment | None = None
+        self.group = ""
+        self.ebs: list[list[Segment]] = []
         self.rejections: list[Rejection] = []
         self.dates: list[DateInfo] = []
+
+    def info(self) -> MemberInfo | None:
+        nm1, dmg = self.nm1, self.dmg
+        if nm1 is None:
+            return None
+        dob = parse_d8(dmg, 2) if dmg is not None and dmg.element(2) else None
+        gender = dmg.element(3) if dmg is not None else ""
+        return MemberInfo(nm1.element(3), nm1.element(4), nm1.element(9), dob, gender, self.group)
 
 
 def _aaa(seg: Segment, loop: str) -> Rejection:
     return Rejection(loop, seg.element(1), seg.require(3, "reject reason code"), seg.element(4))
 
 
+_EMPTY = ("",) * 13
+
+
+def _num(text: str, seg: Segment, n: int) -> Decimal | None:
+    if not text:
+        return None
+    return Decimal(text) if text.isdigit() else dec(text, seg, n)
+
+
 def _benefit(eb: Segment, extra: list[Segment], loop: str) -> Benefit:
-    code, level, stc, ins, plan, period, amt, pct, qq, qty, auth, network, proc = padded(eb, 13)[:13]
+    els = eb.elements
+    if len(els) < 13:
+        els = els + _EMPTY[len(els):]
+    code, level, stc, ins, plan, period, amt, pct, qq, qty, auth, network, proc = els[:13]
     if not code:
         raise eb.error("mandatory eligibility or benefit information code is missing", 1)
     if bool(qq) != bool(qty):
         raise eb.error("quantity qualifier and quantity must both be present", 9 if not qq else 10)
     rep = eb.delimiters.repetition
     service_types = tuple(stc.split(rep)) if stc and rep else ((stc,) if stc else ())
+    procedure = eb.components(13) if proc else ()
+    if not extra:
+        return Benefit(code, level, service_types, ins, plan, period, _num(amt, eb, 7), _num(pct, eb, 8), qq,
+                       _num(qty, eb, 10), auth, network, procedure)
     deliveries, messages, dates, refs, rejections, entities = [], [], [], [], [], []
-    suffix = loop[-1]
     for seg in extra:
         sid = seg.seg_id
         if sid == "HSD":
@@ -149,18 +174,17 @@ def _benefit(eb: Segment, extra: list[Segment], loop: str) -> Benefit:
         elif sid == "REF":
             refs.append((seg.element(1), seg.element(2)))
         elif sid == "AAA":
-            rejections.append(_aaa(seg, f"2110{suffix}"))
+            rejections.append(_aaa(seg, loop))
         elif sid == "NM1":
             entities.append(Entity(seg.element(3), seg.element(9), seg.element(4)))
     return Benefit(
-        code, level, service_types, ins, plan, period, opt_dec(amt, eb, 7), opt_dec(pct, eb, 8), qq,
-        opt_dec(qty, eb, 10), auth, network, eb.components(13) if proc else (), tuple(deliveries),
-        tuple(messages), tuple(dates), tuple(refs), tuple(rejections), tuple(entities),
+        code, level, service_types, ins, plan, period, _num(amt, eb, 7), _num(pct, eb, 8), qq,
+        _num(qty, eb, 10), auth, network, procedure, tuple(deliveries), tuple(messages), tuple(dates),
+        tuple(refs), tuple(rejections), tuple(entities),
     )
 
 
-def _member_info(seg: Segment) -> MemberInfo:
-    return MemberInfo(seg.element(3), seg.element(4), seg.element(9), None, "")
+_LOOPS = {"20": "2100A", "21": "2100B", "22": "2100C", "23": "2100D"}
 
 
 def _parse(tx: Transaction) -> list[EligibilityResponse]:
@@ -173,52 +197,39 @@ def _parse(tx: Transaction) -> list[EligibilityResponse]:
     by_hl: dict[str, _Member] = {}
     level = ""
     cur: _Member | None = None
-    eb: Segment | None = None
-    extra: list[Segment] = []
-
-    def close_benefit() -> None:
-        nonlocal eb
-        if eb is not None and cur is not None:
-            cur.benefits.append(_benefit(eb, extra, "2110" + ("C" if cur.level == "22" else "D")))
-            eb = None
-            extra.clear()
-
+    benefit: list[Segment] | None = None  # the open 2110 loop: [EB, *segments after it]
+    allowed: frozenset[str] = frozenset()
     for seg in segs[1:]:
         sid = seg.seg_id
+        if benefit is not None and sid in _BENEFIT:
+            benefit.append(seg)
+            continue
+        if sid == "EB" and cur is not None:
+            benefit = [seg]
+            cur.ebs.append(benefit)
+            continue
         if sid == "HL":
-            close_benefit()
+            benefit = None
             level = seg.require(3, "hierarchical level code")
-            if level in ("22", "23"):
+            if level == "22" or level == "23":
                 parent = by_hl.get(seg.element(2)) if level == "23" else None
                 if level == "23" and parent is None:
                     raise seg.error("dependent level without a subscriber parent", 2)
                 cur = _Member(level, parent)
                 by_hl[seg.require(1, "hierarchical id")] = cur
                 members.append(cur)
-            elif level not in ("20", "21"):
+                allowed = _MEMBER
+            elif level == "20" or level == "21":
+                allowed = _SOURCE if level == "20" else _RECEIVER
+            else:
                 raise seg.error(f"unknown hierarchical level {level!r}", 3)
             continue
-        if level == "20":
-            allowed = _SOURCE
-        elif level == "21":
-            allowed = _RECEIVER
-        elif level:
-            allowed = _BENEFIT if eb is not None else _MEMBER
-        else:
-            raise seg.error("segment before the first HL")
-        if sid == "EB" and level in ("22", "23"):
-            close_benefit()
-            eb = seg
-            continue
-        if sid not in allowed:
-            raise seg.error(f"segment {sid} is not allowed in this 271 loop")
-        if eb is not None:
-            extra.append(seg)
-            continue
-        loop = {"20": "2100A", "21": "2100B", "22": "2100C", "23": "2100D"}[level]
+        if sid not in allowed or benefit is not None:
+            raise seg.error(f"segment {sid} is not allowed in this 271 loop" if level else
+                            "segment before the first HL")
         if sid == "AAA":
-            rej = _aaa(seg, loop)
-            if cur is not None and level in ("22", "23"):
+            rej = _aaa(seg, _LOOPS[level])
+            if cur is not None:
                 cur.rejections.append(rej)
             else:
                 top_rejections.append(rej)
@@ -228,44 +239,40 @@ def _parse(tx: Transaction) -> list[EligibilityResponse]:
             elif level == "21":
                 provider = Entity(seg.element(3), seg.element(9), seg.element(4))
             elif cur is not None:
-                cur.info = _member_info(seg)
+                cur.nm1 = seg
         elif cur is None:
             continue
         elif sid == "TRN":
             cur.traces.append(seg.require(2, "trace number"))
-        elif sid == "DMG" and cur.info is not None:
-            info = cur.info
-            dob = parse_d8(seg, 2) if seg.element(2) else None
-            cur.info = MemberInfo(info.last_name, info.first_name, info.member_id, dob, seg.element(3),
-                                  info.group_number)
-        elif sid == "REF" and seg.element(1) == "6P" and cur.info is not None:
-            info = cur.info
-            cur.info = MemberInfo(info.last_name, info.first_name, info.member_id, info.birth_date,
-                                  info.gender,
-                                  seg.element(2))
+        elif sid == "DMG":
+            cur.dmg = seg
+        elif sid == "REF" and seg.element(1) == "6P":
+            cur.group = seg.element(2)
         elif sid == "DTP":
             start, end = parse_period(seg, 2, 3)
             cur.dates.append(DateInfo(seg.element(1), start, end))
-    close_benefit()
     if payer is None or provider is None:
         raise tx.segments[0].error("271 lacks the 2100A payer or 2100B receiver NM1")
     out = []
     has_children = {id(m.parent) for m in members if m.parent is not None}
     for m in members:
-        if m.level == "22" and id(m) in has_children and not m.benefits and not m.rejections:
+        if m.level == "22" and id(m) in has_children and not m.ebs and not m.rejections:
             continue
         sub = m.parent if m.level == "23" else m
         assert sub is not None
-        if sub.info is None or (m.level == "23" and m.info is None):
+        sub_info, own = sub.info(), m.info()
+        if sub_info is None or own is None:
             raise tx.segments[0].error("271 subscriber or dependent lacks its NM1")
+        loop = "2110C" if m.level == "22" else "2110D"
         out.append(EligibilityResponse(
-            tx.control_number, tuple(m.traces or sub.traces), payer, provider, sub.info,
-            m.info if m.level == "23" else None, tuple(m.benefits), tuple(top_rejections + m.rejections),
-            tuple(m.dates),
+            tx.control_number, tuple(m.traces or sub.traces), payer, provider, sub_info,
+            own if m.level == "23" else None, tuple([_benefit(g[0], g[1:], loop) for g in m.ebs]),
+            tuple(top_rejections + m.rejections), tuple(m.dates),
         ))
     return out
 
 
+@gc_paused
 def parse_271(text: str) -> list[EligibilityResponse]:
     """Parse every 271 transaction in ``text``; raise X12Error (segment, element) on bad input."""
     out: list[EligibilityResponse] = []

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from .envelope import Transaction, transactions_of
-from .lexer import Segment
+from .lexer import Segment, gc_paused
 from .values import amount, parse_d8, parse_period
 
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
@@ -146,6 +146,7 @@ def _parse(tx: Transaction) -> list[ClaimAck]:
     return out
 
 
+@gc_paused
 def parse_277ca(text: str) -> list[ClaimAck]:
     """Parse the claim acknowledgements of every 277 in ``text``; raise X12Error on bad input."""
     out: list[ClaimAck] = []

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from .envelope import Transaction, transactions_of
-from .lexer import Segment
+from .lexer import Segment, gc_paused
 from .values import dec, padded, parse_d8, req_amount
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
@@ -298,6 +298,7 @@ def _parse_remittance(tx: Transaction) -> Remittance:
     )
 
 
+@gc_paused
 def parse_835(text: str) -> list[Remittance]:
     """Parse every 835 transaction in ``text``; raise X12Error (segment, element) on bad input."""
     return [_parse_remittance(tx) for tx in transactions_of(text, "835")]

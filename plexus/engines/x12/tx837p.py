@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from .envelope import EnvelopeSpec, write_interchange
-from .lexer import DEFAULT_DELIMITERS, Delimiters
+from .lexer import DEFAULT_DELIMITERS, Delimiters, gc_paused
 from .serializer import SegmentSpec
 from .values import format_amount, format_date, npi_is_valid
 
@@ -277,6 +277,7 @@ def transaction_bodies(batch: ClaimBatch) -> list[tuple[str, list[SegmentSpec]]]
     return bodies
 
 
+@gc_paused
 def build_837p(batch: ClaimBatch, envelope: EnvelopeSpec, delimiters: Delimiters = DEFAULT_DELIMITERS,
                *, newline: bool = False) -> str:
     """Serialize ``batch`` as one 837P interchange (GS01 HC); raise ValueError on invalid input."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .envelope import Transaction, transactions_of
-from .lexer import Segment
+from .lexer import Segment, gc_paused
 
 ACCEPTED_CODES = frozenset({"A", "E"})  # E: accepted with errors noted
 
@@ -151,6 +151,7 @@ def _parse(tx: Transaction) -> FunctionalAck:
     )
 
 
+@gc_paused
 def parse_999(text: str) -> list[FunctionalAck]:
     """Parse every 999 transaction in ``text``; raise X12Error (segment, element) on bad input."""
     return [_parse(tx) for tx in transactions_of(text, "999")]

@@ -88,7 +88,8 @@ def make_835(n_claims: int, seed: int = 2, delimiters: Delimiters = DEFAULT_DELI
         charge = sum((c for _, _, c in lines), Decimal(0))
         denied = rng.random() < 0.1
         copay = Decimal(0) if denied else Decimal(rng.choice((0, 10, 25)))
-        paid_lines = [Decimal(0) if denied else (c * Decimal("0.8")).quantize(Decimal("0.01")) for _, _, c in lines]
+        paid_lines = [Decimal(0) if denied else (c * Decimal("0.8")).quantize(Decimal("0.01"))
+                      for _, _, c in lines]
         paid = sum(paid_lines, Decimal(0)) - copay
         total += paid
         body.append(("CLP", f"PCN{n:08d}", "4" if denied else "1", str(charge), str(paid), str(copay), "12",
@@ -127,8 +128,8 @@ def make_271(n: int, seed: int = 3) -> str:
         ("HSD", "VS", "12", "", "", "7", "90"),
         ("EB", "B", "IND", "33", "", "", "27", "25", "", "", "", "", "Y"),
         ("EB", "F", "IND", "33", "", "", "29", "", "", "VS", str(remaining)),
-        ("EB", "B", "", ["1", "33", "35", "47", "86", "88", "98", "AL", "MH", "UC"], "HM", "GOLD 123 PLAN", "27",
-         "10.00", "", "", "", "", "Y"),
+        ("EB", "B", "", ["1", "33", "35", "47", "86", "88", "98", "AL", "MH", "UC"], "HM", "GOLD 123 PLAN",
+         "27", "10.00", "", "", "", "", "Y"),
         ("MSG", "COPAY WAIVED FOR PREVENTIVE VISITS"), ("EB", "I", "IND", "BE"),
     ]
     spec = EnvelopeSpec("CLEARINGHOUSE", "CLINICSUBMIT", n + 1, n + 1, CREATED)
