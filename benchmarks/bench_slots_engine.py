@@ -72,11 +72,11 @@ def build_instance(seed: int = SEED) -> Instance:
     for pid in range(1, 41):
         discipline = DISCIPLINES[(pid - 1) % len(DISCIPLINES)]
         loc_ids = [1, 2] if pid % 5 == 0 else [1 + pid % 2]
-        weekdays = sorted(rng.sample(range(6), 4 + (pid % 2)))
+        weekdays = sorted(rng.sample(range(7), 5 + (pid % 2)))
         for k, loc_id in enumerate(loc_ids):
             days = [d for j, d in enumerate(weekdays) if len(loc_ids) == 1 or j % 2 == k]
             first_hour = rng.choice((7, 8, 9, 10))
-            weekly = tuple(WeeklyHours(d, time(first_hour), time(first_hour + 8)) for d in days)
+            weekly = tuple(WeeklyHours(d, time(first_hour), time(first_hour + 10)) for d in days)
             time_off = ()
             if rng.random() < 0.3:
                 off_day = FIRST_DAY + timedelta(days=rng.randrange(HORIZON_DAYS))
@@ -108,8 +108,8 @@ def _bookings(rng: random.Random, clinic: Clinic, home: dict[int, list[tuple[int
                 t = datetime.combine(day, wh.start, tzinfo=tz)
                 close = datetime.combine(day, wh.end, tzinfo=tz)
                 while True:
-                    t += timedelta(minutes=rng.choice((0, 0, 0, 15, 30, 45)))
-                    end = t + timedelta(minutes=rng.choice((30, 45, 60)))
+                    t += timedelta(minutes=rng.choice((0, 0, 0, 15)))
+                    end = t + timedelta(minutes=rng.choice((30, 30, 45, 60)))
                     if end > close:
                         break
                     pool.append((pid, loc_id, t, end))

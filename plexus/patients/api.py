@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import ConfigDict, create_model
 
 from plexus.core.api_utils import actor
 from plexus.core.errors import FieldError, validation_error
@@ -59,10 +60,12 @@ class PatientSummary(Schema):
     phone_mobile: str
 
 
-class PatientPatch(Schema):
-    """Any subset of the patient fields; unknown fields are rejected."""
-
-    model_config = {"extra": "allow"}
+PatientPatch = create_model(
+    "PatientPatch",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (field.annotation | None, None) for name, field in PatientBase.model_fields.items()},
+)
+PatientPatch.__doc__ = "Any subset of the patient fields; unknown fields are rejected."
 
 
 class CoverageIn(Schema):
@@ -146,12 +149,11 @@ def patients_get(request: HttpRequest, patient_id: int):
 def patients_patch(request: HttpRequest, patient_id: int, payload: PatientPatch):
     act = actor(request)
     patient = access_patient(act, patient_id, Perm.PATIENT_EDIT, what="edit")
-    data = payload.model_dump()
-    typed = PatientBase.model_validate({**PatientOut.from_orm(patient).dict(), **data}).dict()
-    unknown = [k for k in data if k not in PatientBase.model_fields]
-    if unknown:
-        raise validation_error([FieldError(k, "Unknown field.") for k in unknown])
-    return services.patient_update(actor=act, patient=patient, data={k: typed[k] for k in data})
+    data = payload.model_dump(exclude_unset=True)
+    required = [k for k, v in data.items() if v is None and PatientBase.model_fields[k].is_required()]
+    if required:
+        raise validation_error([FieldError(k, "This field may not be empty.") for k in required])
+    return services.patient_update(actor=act, patient=patient, data=data)
 
 
 @router.get("/{patient_id}/coverages", response=list[CoverageOut])

@@ -75,9 +75,8 @@ def _build_patient(values: dict[str, str], row: int, errors: list[FieldError]) -
     data["state"] = data["state"].upper()
     data["preferred_language"] = data["preferred_language"] or "en"
     patient = Patient(**data)
-    if data["date_of_birth"] is not None:
-        known = {e.field for e in errors if e.row == row}
-        errors.extend(e for e in prepare_patient(patient, row) if e.field not in known)
+    known = {e.field for e in errors if e.row == row}
+    errors.extend(e for e in prepare_patient(patient, row) if e.field not in known)
     return patient
 
 

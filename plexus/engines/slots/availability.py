@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from .intervals import Span, ceil_ts, floor_ts, merge, to_datetime
+from .intervals import EPOCH, SECOND, Span, ceil_ts, floor_ts, merge, to_datetime
 from .model import Interval, WeeklyHours
 
 _START = attrgetter("start")
@@ -52,9 +52,7 @@ class LocalClock:
         return (self.ts(tz, day, time(0)), self.ts(tz, day + _ONE_DAY, time(0)))
 
 
-def weekly_spans(
-    clock: LocalClock, weekly: Sequence[WeeklyHours], tz: ZoneInfo, lo: int, hi: int
-) -> list[Span]:
+def weekly_spans(clock: LocalClock, weekly: Sequence[WeeklyHours], tz: ZoneInfo, lo: int, hi: int) -> list[Span]:
     """Expand weekly local hours into the interval set of their instants inside ``[lo, hi)``."""
     if not weekly or lo >= hi:
         return []
@@ -97,40 +95,28 @@ def window(spans: list[Span], lo: int, hi: int) -> list[Span]:
 
 
 class BusyFeed:
-    """Serve the busy spans of one resource window by window, in increasing window order.
+    """Serve the busy spans of one resource that overlap a window.
 
     Converting all of 20,000 appointments to integers would cost more than the whole search, so
     only the intervals that overlap the windows actually examined are converted.
     """
 
-    __slots__ = ("_carry", "_pos", "_seq", "_starts")
+    __slots__ = ("_longest", "_seq")
 
-    def __init__(self, intervals: Sequence[Interval]) -> None:
-        seq = list(intervals)
-        starts = list(map(_START, seq))
-        if starts != sorted(starts):
-            seq.sort(key=_START)
-            starts = list(map(_START, seq))
-        self._seq = seq
-        self._starts = starts
-        self._pos = -1
-        self._carry: list[Span] = []
+    def __init__(self, intervals: Sequence[Interval], longest: timedelta) -> None:
+        """Wrap ``intervals`` sorted by start, none longer than ``longest`` (see ``Busy``)."""
+        self._seq = intervals
+        self._longest = longest
 
     def spans(self, lo: int, hi: int) -> list[Span]:
-        """Return busy spans overlapping ``[lo, hi)`` (sorted by start, may overlap).
-
-        Require ``lo`` and ``hi`` not to decrease between calls.
-        """
+        """Return the busy spans overlapping ``[lo, hi)``, sorted by start (they may overlap)."""
         seq = self._seq
-        if self._pos < 0:
-            lo_dt = to_datetime(lo)
-            self._pos = bisect_left(self._starts, lo_dt)
-            self._carry = [(floor_ts(iv.start), ceil_ts(iv.end)) for iv in seq[: self._pos] if iv.end > lo_dt]
-            self._carry.sort()
-        end = bisect_left(self._starts, to_datetime(hi), self._pos)
-        fresh = [(floor_ts(iv.start), ceil_ts(iv.end)) for iv in seq[self._pos : end]]
-        self._pos = max(self._pos, end)
-        current = [sp for sp in self._carry if sp[1] > lo]
-        current.extend(fresh)
-        self._carry = current
-        return [sp for sp in current if sp[0] < hi]
+        if not seq or lo >= hi:
+            return []
+        epoch, second = EPOCH, SECOND
+        lo_dt = to_datetime(lo)
+        first = bisect_left(seq, lo_dt - self._longest, key=_START)
+        end = bisect_left(seq, to_datetime(hi), first, key=_START)
+        return [
+            ((iv.start - epoch) // second, -((epoch - iv.end) // second)) for iv in seq[first:end] if iv.end > lo_dt
+        ]

@@ -110,13 +110,43 @@ class Clinic:
 class Busy:
     """Hold existing commitments. Intervals of practitioners and rooms already include buffers.
 
-    Sequences need not be sorted (sorted input is cheaper). Practitioner busy time applies at every
-    location.
+    Practitioner busy time applies at every location. On construction every sequence is stored
+    as a tuple sorted by start (linear for input already sorted, e.g. ``ORDER BY start``) and the
+    longest interval of each is noted, so one ``Busy`` can serve many searches cheaply.
     """
 
     practitioner_busy: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
     room_busy: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
     patient_busy: Sequence[Interval] = ()
+    longest: Mapping[tuple[str, int], timedelta] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        longest: dict[tuple[str, int], timedelta] = {}
+        maps: list[dict[int, tuple[Interval, ...]]] = []
+        for kind, mapping in (("p", self.practitioner_busy), ("r", self.room_busy)):
+            normal: dict[int, tuple[Interval, ...]] = {}
+            for key, seq in mapping.items():
+                normal[key] = _sorted(seq)
+                longest[(kind, key)] = _longest(normal[key])
+            maps.append(normal)
+        patient = _sorted(self.patient_busy)
+        longest[("u", 0)] = _longest(patient)
+        object.__setattr__(self, "practitioner_busy", maps[0])
+        object.__setattr__(self, "room_busy", maps[1])
+        object.__setattr__(self, "patient_busy", patient)
+        object.__setattr__(self, "longest", longest)
+
+
+def _start(interval: Interval) -> datetime:
+    return interval.start
+
+
+def _sorted(seq: Sequence[Interval]) -> tuple[Interval, ...]:
+    return tuple(sorted(seq, key=_start))
+
+
+def _longest(seq: Sequence[Interval]) -> timedelta:
+    return max((iv.end - iv.start for iv in seq), default=timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)

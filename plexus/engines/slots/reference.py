@@ -28,9 +28,7 @@ def _local_hours(weekly: Sequence[WeeklyHours], tz: ZoneInfo, s: datetime, e: da
     while day <= last:
         for h in weekly:
             if h.weekday == day.weekday():
-                out.append(
-                    (datetime.combine(day, h.start, tzinfo=tz), datetime.combine(day, h.end, tzinfo=tz))
-                )
+                out.append((datetime.combine(day, h.start, tzinfo=tz), datetime.combine(day, h.end, tzinfo=tz)))
         day += _DAY
     return out
 
@@ -41,18 +39,14 @@ def _closures(closures: Sequence[date | Interval], tz: ZoneInfo) -> list[_DT]:
         if isinstance(c, Interval):
             out.append((c.start, c.end))
         else:
-            out.append(
-                (datetime.combine(c, time(0), tzinfo=tz), datetime.combine(c + _DAY, time(0), tzinfo=tz))
-            )
+            out.append((datetime.combine(c, time(0), tzinfo=tz), datetime.combine(c + _DAY, time(0), tzinfo=tz)))
     return out
 
 
 def _covered(s: datetime, e: datetime, positive: list[_DT], negative: list[_DT]) -> bool:
     """Return True when every instant of [s, e) is in some positive and in no negative span."""
     points = [s] + [x for a, b in positive + negative for x in (a, b) if s < x < e]
-    return all(
-        any(a <= x < b for a, b in positive) and not any(a <= x < b for a, b in negative) for x in points
-    )
+    return all(any(a <= x < b for a, b in positive) and not any(a <= x < b for a, b in negative) for x in points)
 
 
 def _overlaps(s: datetime, e: datetime, busy: Sequence[Interval]) -> bool:
@@ -142,9 +136,7 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
             local = t.astimezone(tz)
             if prefs.weekdays is not None and local.weekday() not in prefs.weekdays:
                 continue
-            if prefs.earliest_time is not None and t < datetime.combine(
-                local.date(), prefs.earliest_time, tzinfo=tz
-            ):
+            if prefs.earliest_time is not None and t < datetime.combine(local.date(), prefs.earliest_time, tzinfo=tz):
                 continue
             end_limit = request.range_end
             if prefs.latest_time is not None:
@@ -197,9 +189,7 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
                     ),
                     default=None,
                 )
-                r_best = min(
-                    (combo for combo in itertools.product(*rooms) if not _clash(combo, r_occ)), default=None
-                )
+                r_best = min((combo for combo in itertools.product(*rooms) if not _clash(combo, r_occ)), default=None)
                 if p_best is None or r_best is None:
                     continue
                 key = (wait, p_best[0], loc.location_id, tuple(starts), p_best[1], r_best)

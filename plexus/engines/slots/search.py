@@ -32,11 +32,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
+from operator import itemgetter
 
 from .availability import BusyFeed, LocalClock, closure_spans, interval_spans, weekly_spans, window
 from .intervals import (
     Span,
-    SpanIndex,
     backshift,
     complement,
     erode,
@@ -48,11 +48,13 @@ from .intervals import (
     union,
 )
 from .model import BlockOption, Busy, Clinic, PlacedComponent, SearchRequest
-from .validation import ComponentPlan, LocationPlan, Plan, build_plan
+from .validation import LocationPlan, Plan, build_plan
 
 _WINDOW = 86_400
 _Key = tuple[int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 _Cands = tuple[tuple[int, ...], tuple[int, ...]]
+_FullKey = tuple[int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+_FIRST = itemgetter(0)
 
 
 def find_blocks(request: SearchRequest, clinic: Clinic, busy: Busy) -> tuple[BlockOption, ...]:
@@ -116,27 +118,28 @@ def assign(
 def _has_conflict(choice: list[int], occupancy: list[Span], n: int) -> bool:
     for i in range(n):
         for j in range(i + 1, n):
-            if (
-                choice[i] == choice[j]
-                and occupancy[i][0] < occupancy[j][1]
-                and occupancy[j][0] < occupancy[i][1]
-            ):
+            if choice[i] == choice[j] and occupancy[i][0] < occupancy[j][1] and occupancy[j][0] < occupancy[i][1]:
                 return True
     return False
 
 
 @dataclass(slots=True)
 class _LocWindow:
-    """Hold one location's per-window start indexes and pruned block starts."""
+    """Hold one location's per-window feasible-start sets for every component."""
 
     plan: LocationPlan
-    practitioners: list[list[tuple[int, SpanIndex]]]
-    rooms: list[list[tuple[int, SpanIndex]]]
-    patient: list[SpanIndex]
+    practitioners: list[list[tuple[int, list[Span]]]]
+    rooms: list[list[tuple[int, list[Span]]]]
+    patient: list[list[Span]]
     pref_starts: list[int]
     pref_limits: list[int]
     bound: int
     cache: dict[tuple[int, int], _Cands | None] = field(default_factory=dict)
+
+
+def _member(spans: list[Span], x: int) -> bool:
+    k = bisect_right(spans, x, key=_FIRST) - 1
+    return k >= 0 and x < spans[k][1]
 
 
 class _Engine:
@@ -150,27 +153,27 @@ class _Engine:
         self.clock = LocalClock()
         pids = sorted({p for lp in plan.locations for ids in lp.practitioners for p in ids})
         rids = sorted({r for lp in plan.locations for ids in lp.rooms for r in ids})
-        self.p_feed = {p: BusyFeed(busy.practitioner_busy.get(p, ())) for p in pids}
-        self.r_feed = {r: BusyFeed(busy.room_busy.get(r, ())) for r in rids}
-        self.pat_feed = BusyFeed(busy.patient_busy)
+        zero = timedelta(0)
+        self.feeds: dict[tuple[str, int], BusyFeed] = {("u", 0): BusyFeed(busy.patient_busy, busy.longest[("u", 0)])}
+        for p in pids:
+            self.feeds[("p", p)] = BusyFeed(busy.practitioner_busy.get(p, ()), busy.longest.get(("p", p), zero))
+        for r in rids:
+            self.feeds[("r", r)] = BusyFeed(busy.room_busy.get(r, ()), busy.longest.get(("r", r), zero))
         off: dict[int, list[Span]] = {p: [] for p in pids}
         for (pid, _), cal in plan.calendars.items():
             if pid in off:
                 off[pid].extend(interval_spans(cal.time_off, outward=True))
         self.time_off = {p: merge(spans) for p, spans in off.items()}
         self.extra = {
-            key: interval_spans(cal.extra, outward=False)
-            for key, cal in plan.calendars.items()
-            if key[0] in off
+            key: interval_spans(cal.extra, outward=False) for key, cal in plan.calendars.items() if key[0] in off
         }
         self.loc_closures = {
-            lp.location.location_id: closure_spans(self.clock, lp.location.closures, lp.tz)
-            for lp in plan.locations
+            lp.location.location_id: closure_spans(self.clock, lp.location.closures, lp.tz) for lp in plan.locations
         }
         self.room_closures = {r: interval_spans(plan.rooms[r].closures, outward=True) for r in rids}
         self.t_hi = plan.range_end - plan.min_span + 1
-        self._busy_cache: dict[tuple[str, int], list[Span]] = {}
-        self._start_cache: dict[tuple[str, int, int, int, int], list[Span]] = {}
+        self._avail: dict[tuple[str, int, int], list[Span]] = {}
+        self._free: dict[tuple[str, int, int, int], list[Span]] = {}
 
     def run(self) -> tuple[BlockOption, ...]:
         """Scan day-windows until ``limit`` blocks are found or the range is exhausted."""
@@ -183,21 +186,16 @@ class _Engine:
         return tuple(results)
 
     def _scan(self, w0: int, w1: int, results: list[BlockOption]) -> None:
-        d_lo, d_hi = w0, w1 + self.plan.max_reach
-        self._busy_cache.clear()
-        self._start_cache.clear()
+        self._avail.clear()
+        self._free.clear()
         starts: dict[int, list[_LocWindow]] = {}
         for lp in self.plan.locations:
-            lw, r0 = self._location_window(lp, w0, w1, d_lo, d_hi)
+            lw, r0 = self._location_window(lp, w0, w1, w1 + self.plan.max_reach)
             if lw is not None:
                 for t in grid_points(r0, self.plan.step):
                     starts.setdefault(t, []).append(lw)
         for t in sorted(starts):
-            best: (
-                tuple[tuple[int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]], _LocWindow]
-                | None
-            )
-            best = None
+            best: tuple[_FullKey, _LocWindow] | None = None
             for lw in starts[t]:
                 key = self._best_block(t, lw)
                 if key is not None:
@@ -211,59 +209,39 @@ class _Engine:
 
     # ----- per-window interval sets -------------------------------------------------------------
 
-    def _busy(self, kind: str, rid: int, d_lo: int, d_hi: int) -> list[Span]:
-        key = (kind, rid)
-        spans = self._busy_cache.get(key)
+    def _free_spans(self, kind: str, rid: int, lo: int, hi: int) -> list[Span]:
+        key = (kind, rid, lo, hi)
+        spans = self._free.get(key)
         if spans is None:
-            feed = self.p_feed[rid] if kind == "p" else self.r_feed[rid] if kind == "r" else self.pat_feed
-            spans = complement(feed.spans(d_lo, d_hi), d_lo, d_hi)
-            self._busy_cache[key] = spans
+            spans = complement(self.feeds[(kind, rid)].spans(lo, hi), lo, hi)
+            self._free[key] = spans
         return spans
 
-    def _practitioner_starts(
-        self, pid: int, lp: LocationPlan, c: ComponentPlan, d_lo: int, d_hi: int
-    ) -> list[Span]:
+    def _practitioner_hours(self, pid: int, lp: LocationPlan, lo: int, hi: int) -> list[Span]:
         loc_id = lp.location.location_id
-        key = ("p", pid, loc_id, c.duration, c.buffer_after)
-        spans = self._start_cache.get(key)
-        if spans is None:
-            avail = self._start_cache.get(("pa", pid, loc_id, 0, 0))
-            if avail is None:
-                cal = self.plan.calendars[(pid, loc_id)]
-                avail = union(
-                    weekly_spans(self.clock, cal.weekly, lp.tz, d_lo, d_hi),
-                    window(self.extra[(pid, loc_id)], d_lo, d_hi),
-                )
-                avail = subtract(avail, window(self.time_off[pid], d_lo, d_hi))
-                avail = subtract(avail, window(self.loc_closures[loc_id], d_lo, d_hi))
-                self._start_cache[("pa", pid, loc_id, 0, 0)] = avail
-            spans = []
+        key = ("p", pid, loc_id)
+        avail = self._avail.get(key)
+        if avail is None:
+            cal = self.plan.calendars[(pid, loc_id)]
+            avail = union(
+                weekly_spans(self.clock, cal.weekly, lp.tz, lo, hi), window(self.extra[(pid, loc_id)], lo, hi)
+            )
             if avail:
-                free = self._busy("p", pid, d_lo, d_hi)
-                spans = intersect(erode(avail, c.duration), erode(free, c.duration + c.buffer_after))
-            self._start_cache[key] = spans
-        return spans
+                avail = subtract(avail, window(self.time_off[pid], lo, hi))
+                avail = subtract(avail, window(self.loc_closures[loc_id], lo, hi))
+            self._avail[key] = avail
+        return avail
 
-    def _room_starts(self, rid: int, lp: LocationPlan, c: ComponentPlan, d_lo: int, d_hi: int) -> list[Span]:
-        key = ("r", rid, 0, c.duration, c.room_turnover)
-        spans = self._start_cache.get(key)
-        if spans is None:
-            avail = self._start_cache.get(("ra", rid, 0, 0, 0))
-            if avail is None:
-                room = self.plan.rooms[rid]
-                if room.weekly is None:
-                    avail = [(d_lo, d_hi)]
-                else:
-                    avail = weekly_spans(self.clock, room.weekly, lp.tz, d_lo, d_hi)
-                avail = subtract(avail, window(self.room_closures[rid], d_lo, d_hi))
-                avail = subtract(avail, window(self.loc_closures[lp.location.location_id], d_lo, d_hi))
-                self._start_cache[("ra", rid, 0, 0, 0)] = avail
-            spans = []
-            if avail:
-                free = self._busy("r", rid, d_lo, d_hi)
-                spans = intersect(erode(avail, c.duration), erode(free, c.duration + c.room_turnover))
-            self._start_cache[key] = spans
-        return spans
+    def _room_hours(self, rid: int, lp: LocationPlan, lo: int, hi: int) -> list[Span]:
+        key = ("r", rid, 0)
+        avail = self._avail.get(key)
+        if avail is None:
+            room = self.plan.rooms[rid]
+            avail = [(lo, hi)] if room.weekly is None else weekly_spans(self.clock, room.weekly, lp.tz, lo, hi)
+            avail = subtract(avail, window(self.room_closures[rid], lo, hi))
+            avail = subtract(avail, window(self.loc_closures[lp.location.location_id], lo, hi))
+            self._avail[key] = avail
+        return avail
 
     def _pref_spans(self, lp: LocationPlan, w0: int, w1: int) -> list[tuple[int, int, int]]:
         """Return (first start, start bound, end limit) spans allowed by the hard preferences."""
@@ -287,49 +265,73 @@ class _Engine:
                 out.append((a, b, limit))
         return out
 
-    def _location_window(
-        self, lp: LocationPlan, w0: int, w1: int, d_lo: int, d_hi: int
-    ) -> tuple[_LocWindow | None, list[Span]]:
+    def _location_window(self, lp: LocationPlan, w0: int, w1: int, d_hi: int) -> tuple[_LocWindow | None, list[Span]]:
+        """Bound the block starts in ``[w0, w1)`` at one location; return its start sets."""
+        comps = self.plan.components
         pref = self._pref_spans(lp, w0, w1)
         r0 = merge((a, min(b, limit - self.plan.min_span + 1)) for a, b, limit in pref)
-        if not r0:
-            return None, r0
-        pracs: list[list[tuple[int, SpanIndex]]] = []
-        rooms: list[list[tuple[int, SpanIndex]]] = []
-        patient: list[SpanIndex] = []
-        for c in self.plan.components:
-            p_sets = [
-                (pid, self._practitioner_starts(pid, lp, c, d_lo, d_hi)) for pid in lp.practitioners[c.index]
+        # Phase 1: opening hours only (cheap); most closed or fully excluded days stop here.
+        p_hours: list[list[tuple[int, list[Span]]]] = []
+        r_hours: list[list[tuple[int, list[Span]]]] = []
+        for c in comps:
+            if not r0:
+                return None, r0
+            ph = [
+                (pid, erode(self._practitioner_hours(pid, lp, w0, d_hi), c.duration))
+                for pid in lp.practitioners[c.index]
             ]
-            r_sets = [(rid, self._room_starts(rid, lp, c, d_lo, d_hi)) for rid in lp.rooms[c.index]]
-            pat = erode(self._busy("u", 0, d_lo, d_hi), c.duration)
-            feasible = pat
+            rh = [(rid, erode(self._room_hours(rid, lp, w0, d_hi), c.duration)) for rid in lp.rooms[c.index]]
             p_union: list[Span] = []
-            for _, spans in p_sets:
+            for _, spans in ph:
                 p_union = union(p_union, spans)
             r_union: list[Span] = []
-            for _, spans in r_sets:
+            for _, spans in rh:
                 r_union = union(r_union, spans)
-            feasible = intersect(intersect(feasible, p_union), r_union)
+            r0 = intersect(r0, backshift(intersect(p_union, r_union), c.offset_lo, c.offset_hi))
+            p_hours.append([x for x in ph if x[1]])
+            r_hours.append([x for x in rh if x[1]])
+        if not r0:
+            return None, r0
+        # Phase 2: busy time, converted only for the stretch the surviving starts can reach.
+        lo, hi = r0[0][0], min(d_hi, r0[-1][1] + self.plan.max_reach)
+        pat_free = self._free_spans("u", 0, lo, hi)
+        pracs: list[list[tuple[int, list[Span]]]] = []
+        rooms: list[list[tuple[int, list[Span]]]] = []
+        patient: list[list[Span]] = []
+        for c in comps:
+            p_sets = []
+            p_union = []
+            for pid, hours in p_hours[c.index]:
+                spans = intersect(hours, erode(self._free_spans("p", pid, lo, hi), c.duration + c.buffer_after))
+                if spans:
+                    p_sets.append((pid, spans))
+                    p_union = union(p_union, spans)
+            r_sets = []
+            r_union = []
+            for rid, hours in r_hours[c.index]:
+                spans = intersect(hours, erode(self._free_spans("r", rid, lo, hi), c.duration + c.room_turnover))
+                if spans:
+                    r_sets.append((rid, spans))
+                    r_union = union(r_union, spans)
+            pat = erode(pat_free, c.duration)
+            feasible = intersect(intersect(pat, p_union), r_union)
             r0 = intersect(r0, backshift(feasible, c.offset_lo, c.offset_hi))
             if not r0:
                 return None, r0
-            pracs.append([(pid, SpanIndex(spans)) for pid, spans in p_sets if spans])
-            rooms.append([(rid, SpanIndex(spans)) for rid, spans in r_sets if spans])
-            patient.append(SpanIndex(pat))
+            pracs.append(p_sets)
+            rooms.append(r_sets)
+            patient.append(pat)
         bound = sum(1 for ids in lp.practitioners if any(p in self.preferred for p in ids))
-        return (
-            _LocWindow(
-                plan=lp,
-                practitioners=pracs,
-                rooms=rooms,
-                patient=patient,
-                pref_starts=[a for a, _, _ in pref],
-                pref_limits=[limit for _, _, limit in pref],
-                bound=bound,
-            ),
-            r0,
+        lw = _LocWindow(
+            plan=lp,
+            practitioners=pracs,
+            rooms=rooms,
+            patient=patient,
+            pref_starts=[a for a, _, _ in pref],
+            pref_limits=[limit for _, _, limit in pref],
+            bound=bound,
         )
+        return lw, r0
 
     # ----- exact solve for one start ------------------------------------------------------------
 
@@ -338,52 +340,61 @@ class _Engine:
         if key in lw.cache:
             return lw.cache[key]
         found: _Cands | None = None
-        if s in lw.patient[i]:
-            pr = tuple(pid for pid, idx in lw.practitioners[i] if s in idx)
+        if _member(lw.patient[i], s):
+            pr = tuple(pid for pid, spans in lw.practitioners[i] if _member(spans, s))
             if pr:
-                rm = tuple(rid for rid, idx in lw.rooms[i] if s in idx)
+                rm = tuple(rid for rid, spans in lw.rooms[i] if _member(spans, s))
                 if rm:
                     found = (pr, rm)
         lw.cache[key] = found
         return found
 
+    def _expand(
+        self,
+        lw: _LocWindow,
+        i: int,
+        wait: int,
+        anchor: int,
+        limit: int,
+        starts: list[int],
+        chosen: list[_Cands],
+        leaves: list[tuple[int, tuple[int, ...], tuple[_Cands, ...]]],
+    ) -> None:
+        """Enumerate gap choices of components ``i..`` depth-first, in increasing start order."""
+        comps = self.plan.components
+        if i == len(comps):
+            leaves.append((wait, tuple(starts), tuple(chosen)))
+            return
+        c = comps[i]
+        if c.concurrent_with is not None:
+            options = [starts[c.concurrent_with]]
+        else:
+            base = anchor + c.min_gap
+            options = [base + k * self.plan.step for k in range(c.gap_choices)]
+        for s in options:
+            e = s + c.duration
+            if e > limit:
+                break
+            cands = self._cands(lw, i, s)
+            if cands is None:
+                continue
+            starts[i] = s
+            chosen[i] = cands
+            extra = 0 if c.concurrent_with is not None else s - anchor
+            self._expand(lw, i + 1, wait + extra, max(anchor, e), limit, starts, chosen, leaves)
+
     def _best_block(self, t: int, lw: _LocWindow) -> _Key | None:
         comps = self.plan.components
         n = len(comps)
-        step = self.plan.step
         limit = lw.pref_limits[bisect_right(lw.pref_starts, t) - 1]
         first = self._cands(lw, 0, t)
         if first is None or t + comps[0].duration > limit:
             return None
-        starts = [t] + [0] * (n - 1)
-        chosen: list[_Cands] = [first] + [first] * (n - 1)
         leaves: list[tuple[int, tuple[int, ...], tuple[_Cands, ...]]] = []
-
-        def rec(i: int, wait: int, anchor: int) -> None:
-            if i == n:
-                leaves.append((wait, tuple(starts), tuple(chosen)))
-                return
-            c = comps[i]
-            if c.concurrent_with is not None:
-                options = [starts[c.concurrent_with]]
-            else:
-                base = anchor + c.min_gap
-                options = [base + k * step for k in range(c.gap_choices)]
-            for s in options:
-                e = s + c.duration
-                if e > limit:
-                    break
-                cands = self._cands(lw, i, s)
-                if cands is None:
-                    continue
-                starts[i] = s
-                chosen[i] = cands
-                rec(i + 1, wait + (0 if c.concurrent_with is not None else s - anchor), max(anchor, e))
-
-        rec(1, 0, t + comps[0].duration)
+        self._expand(lw, 1, 0, t + comps[0].duration, limit, [t] * n, [first] * n, leaves)
         if not leaves:
             return None
-        leaves.sort(key=lambda leaf: leaf[0])
+        leaves.sort(key=_FIRST)
         best: _Key | None = None
         for wait, s_tuple, cands in leaves:
             if best is not None and wait > best[0]:
@@ -403,9 +414,7 @@ class _Engine:
                 break
         return best
 
-    def _option(
-        self, t: int, key: tuple[int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
-    ) -> BlockOption:
+    def _option(self, t: int, key: _FullKey) -> BlockOption:
         wait, neg_pref, loc_id, s_tuple, pracs, rooms = key
         placed = tuple(
             PlacedComponent(

@@ -190,11 +190,7 @@ def build_plan(request: SearchRequest, clinic: Clinic) -> Plan:
     prefs = request.preferences
     if prefs.weekdays is not None and not all(0 <= d <= 6 for d in prefs.weekdays):
         raise SlotSearchError("weekdays are 0 (Monday) to 6 (Sunday)", field="preferences.weekdays")
-    if (
-        prefs.earliest_time is not None
-        and prefs.latest_time is not None
-        and prefs.earliest_time >= prefs.latest_time
-    ):
+    if prefs.earliest_time is not None and prefs.latest_time is not None and prefs.earliest_time >= prefs.latest_time:
         raise SlotSearchError("earliest_time must be before latest_time", field="preferences.earliest_time")
     for i, comp in enumerate(request.components):
         _check_component(i, comp)
@@ -226,9 +222,7 @@ def build_plan(request: SearchRequest, clinic: Clinic) -> Plan:
         any_practitioner = any_room = False
         for loc_id, (pracs, rms) in per_loc.items():
             if comp.practitioner_id is not None:
-                ids: tuple[int, ...] = (
-                    (comp.practitioner_id,) if (comp.practitioner_id, loc_id) in calendars else ()
-                )
+                ids: tuple[int, ...] = (comp.practitioner_id,) if (comp.practitioner_id, loc_id) in calendars else ()
             else:
                 ids = tuple(
                     sorted(
@@ -238,11 +232,7 @@ def build_plan(request: SearchRequest, clinic: Clinic) -> Plan:
                     )
                 )
             room_ids = tuple(
-                sorted(
-                    r.room_id
-                    for r in rooms.values()
-                    if r.location_id == loc_id and r.room_type == comp.room_type
-                )
+                sorted(r.room_id for r in rooms.values() if r.location_id == loc_id and r.room_type == comp.room_type)
             )
             pracs.append(ids)
             rms.append(room_ids)
@@ -261,9 +251,7 @@ def build_plan(request: SearchRequest, clinic: Clinic) -> Plan:
                 component_index=i,
             )
         if not any_room:
-            raise NoRoomError(
-                f"no room of type {comp.room_type!r} at {where}", field="room_type", component_index=i
-            )
+            raise NoRoomError(f"no room of type {comp.room_type!r} at {where}", field="room_type", component_index=i)
 
     loc_plans = tuple(
         LocationPlan(
@@ -276,9 +264,7 @@ def build_plan(request: SearchRequest, clinic: Clinic) -> Plan:
         if all(pracs) and all(rms)
     )
     if not loc_plans:
-        raise SlotSearchError(
-            "no single location has practitioners and rooms for every component", field="components"
-        )
+        raise SlotSearchError("no single location has practitioners and rooms for every component", field="components")
     comps = _offsets(request, step)
     first = max(ceil_ts(range_start), ceil_ts(now))
     first = -(-first // step) * step

@@ -118,7 +118,7 @@ def _cas(seg: Segment) -> list[Adjustment]:
     els = padded(seg, 4)
     out = []
     for pos in range(2, min(len(els), 19) + 1, 3):
-        reason, amt, qty = els[pos - 1:pos + 2] if pos + 2 <= len(els) else (els[pos - 1:] + ("", ""))[:3]
+        reason, amt, qty = (*els[pos - 1:pos + 2], "", "")[:3]
         if not reason:
             if amt or qty:
                 raise seg.error("adjustment reason code missing", pos)

@@ -94,9 +94,9 @@ def make_835(n_claims: int, seed: int = 2, delimiters: Delimiters = DEFAULT_DELI
         total += paid
         body.append(("CLP", f"PCN{n:08d}", "4" if denied else "1", str(charge), str(paid), str(copay), "12",
                      f"9406055{n:07d}"))
-        body.append(("NM1", "QC", "1", f"LAST{n}", "PAT", "", "", "", "MI", f"MEM{n:09d}"))
         if copay:
             body.append(("CAS", "PR", "3", str(copay)))
+        body.append(("NM1", "QC", "1", f"LAST{n}", "PAT", "", "", "", "MI", f"MEM{n:09d}"))
         for (code, mods, c), p in zip(lines, paid_lines, strict=True):
             body.append(("SVC", ("HC", code, *mods), str(c), str(p), "", "1"))
             body.append(("DTM", "472", "20250210"))
