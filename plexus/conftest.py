@@ -63,3 +63,41 @@ def patient(clinic, payer) -> Patient:
     Coverage.objects.create(patient=p, payer=payer, member_id="EVG8842001", priority=1,
                             effective_date=date(2026, 1, 1))
     return p
+
+
+@pytest.fixture(scope="session")
+def plexus_server(tmp_path_factory):
+    """A real Plexus server (subprocess) with the demo clinic loaded; yields its base URL."""
+    from plexus.testing.server import running_server
+
+    with running_server(tmp_path_factory.mktemp("plexus-e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    import os
+    from pathlib import Path
+
+    from plexus.testing.server import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def artifacts_dir():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -16,6 +16,7 @@ urlpatterns = [
     path("setup/users/new/", views.user_new, name="user_new"),
     path("setup/<slug:tab>/", views.setup, name="setup_tab"),
     path("audit/", views.audit, name="audit"),
+    path("theme/disciplines.css", views.discipline_css, name="discipline_css"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime, time
 
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from plexus.core import forms, selectors, services
 from plexus.core.audit import Actor, record
 from plexus.core.errors import ApplicationError
-from plexus.core.models import AuditAction, Location, Payer, User
+from plexus.core.models import AuditAction, Discipline, Location, Payer, User
 from plexus.core.permissions import Perm, user_has
 from plexus.core.views_utils import apply_errors, staff_view, ui_actor
 
@@ -190,3 +192,15 @@ def token_revoke(request, token_id: int):
     return redirect("tokens")
 
 
+
+
+def discipline_css(request):
+    """Discipline colours as CSS classes (.px-d-<code>), so templates need no inline styles under CSP."""
+    rules = [
+        f".px-d-{d.code} {{ --px-colour: {d.colour}; background-color: {d.colour}; }}"
+        for d in Discipline.objects.all()
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", d.colour) and re.fullmatch(r"[-a-z0-9_]+", d.code)
+    ]
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css")
+    response["Cache-Control"] = "max-age=300"
+    return response

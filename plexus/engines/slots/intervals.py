@@ -115,7 +115,7 @@ def clip(a: list[Span], lo: int, hi: int) -> list[Span]:
 
 
 def erode(a: list[Span], length: int) -> list[Span]:
-    """Return the start instants ``s`` with ``[s, s + length)`` inside ``a``. Require length >= 0."""
+    """Return the start instants ``s`` with ``[s, s + length)`` inside ``a``. Require length >= 1."""
     return [(s, e - length + 1) for s, e in a if e - s >= length]
 
 

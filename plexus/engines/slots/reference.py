@@ -53,6 +53,20 @@ def _overlaps(s: datetime, e: datetime, busy: Sequence[Interval]) -> bool:
     return any(b.start < e and s < b.end for b in busy)
 
 
+class _DayBuckets:
+    """File each busy interval under every UTC day it touches, so overlap checks stay short."""
+
+    def __init__(self, intervals: Sequence[Interval]) -> None:
+        self.days: dict[int, list[Interval]] = {}
+        for iv in intervals:
+            for day in range((iv.start - _EPOCH).days, (iv.end - _EPOCH).days + 1):
+                self.days.setdefault(day, []).append(iv)
+
+    def overlaps(self, s: datetime, e: datetime) -> bool:
+        """Return True when some interval meets [s, e)."""
+        return any(_overlaps(s, e, self.days.get(day, ())) for day in range((s - _EPOCH).days, (e - _EPOCH).days + 1))
+
+
 def _clash(ids: Sequence[int], occ: Sequence[_DT]) -> bool:
     return any(
         ids[i] == ids[j] and occ[i][0] < occ[j][1] and occ[j][0] < occ[i][1]
@@ -72,8 +86,14 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
         key=lambda loc: loc.location_id,
     )
     zones = {loc.location_id: ZoneInfo(loc.tz) for loc in locations}
-    rooms_by_id = {r.room_id: r for r in clinic.rooms}
     memo: dict[tuple[object, ...], bool] = {}
+    buckets: dict[tuple[str, int], _DayBuckets] = {}
+
+    def busy_of(kind: str, rid: int) -> _DayBuckets:
+        if (kind, rid) not in buckets:
+            source = busy.practitioner_busy if kind == "p" else busy.room_busy
+            buckets[(kind, rid)] = _DayBuckets(source.get(rid, ()))
+        return buckets[(kind, rid)]
 
     def practitioner_ok(pid: int, loc_id: int, s: datetime, e: datetime, buf: timedelta) -> bool:
         key = ("p", pid, loc_id, s, e, buf)
@@ -85,9 +105,7 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
             negative = [
                 (x.start, x.end) for c in clinic.calendars if c.practitioner_id == pid for x in c.time_off
             ] + _closures(loc.closures, tz)
-            memo[key] = _covered(s, e, positive, negative) and not _overlaps(
-                s, e + buf, busy.practitioner_busy.get(pid, ())
-            )
+            memo[key] = _covered(s, e, positive, negative) and not busy_of("p", pid).overlaps(s, e + buf)
         return memo[key]
 
     def room_ok(room: Room, s: datetime, e: datetime, turnover: timedelta) -> bool:
@@ -97,22 +115,30 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
             loc = next(x for x in locations if x.location_id == room.location_id)
             positive = [(s, e)] if room.weekly is None else _local_hours(room.weekly, tz, s, e)
             negative = [(x.start, x.end) for x in room.closures] + _closures(loc.closures, tz)
-            memo[key] = _covered(s, e, positive, negative) and not _overlaps(
-                s, e + turnover, busy.room_busy.get(room.room_id, ())
-            )
+            memo[key] = _covered(s, e, positive, negative) and not busy_of("r", room.room_id).overlaps(s, e + turnover)
         return memo[key]
 
-    def qualified(i: int, loc_id: int) -> list[int]:
-        comp = comps[i]
-        return sorted(
+    qualified = {
+        (i, loc.location_id): sorted(
             {
                 c.practitioner_id
                 for c in clinic.calendars
-                if c.location_id == loc_id
+                if c.location_id == loc.location_id
                 and (comp.practitioner_id is None or c.practitioner_id == comp.practitioner_id)
                 and (not comp.allowed_disciplines or c.discipline in comp.allowed_disciplines)
             }
         )
+        for i, comp in enumerate(comps)
+        for loc in locations
+    }
+    typed = {
+        (i, loc.location_id): sorted(
+            (r for r in clinic.rooms if r.location_id == loc.location_id and r.room_type == comp.room_type),
+            key=lambda r: r.room_id,
+        )
+        for i, comp in enumerate(comps)
+        for loc in locations
+    }
 
     gap_choices: list[list[timedelta | None]] = [[None]]
     for comp in comps[1:]:
@@ -141,6 +167,12 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
             end_limit = request.range_end
             if prefs.latest_time is not None:
                 end_limit = min(end_limit, datetime.combine(local.date(), prefs.latest_time, tzinfo=tz))
+            # A necessary condition, checked once per start: component 0 fits some practitioner and room.
+            first, e0 = comps[0], t + comps[0].duration
+            if not any(
+                practitioner_ok(p, loc.location_id, t, e0, first.buffer_after) for p in qualified[(0, loc.location_id)]
+            ) or not any(room_ok(r, t, e0, first.room_turnover) for r in typed[(0, loc.location_id)]):
+                continue
             for gaps in itertools.product(*gap_choices):
                 starts: list[datetime] = []
                 ends: list[datetime] = []
@@ -164,7 +196,7 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
                 pracs = [
                     [
                         p
-                        for p in qualified(i, loc.location_id)
+                        for p in qualified[(i, loc.location_id)]
                         if practitioner_ok(p, loc.location_id, starts[i], ends[i], comp.buffer_after)
                     ]
                     for i, comp in enumerate(comps)
@@ -172,10 +204,8 @@ def find_blocks_reference(request: SearchRequest, clinic: Clinic, busy: Busy) ->
                 rooms = [
                     [
                         r.room_id
-                        for r in sorted(rooms_by_id.values(), key=lambda r: r.room_id)
-                        if r.location_id == loc.location_id
-                        and r.room_type == comp.room_type
-                        and room_ok(r, starts[i], ends[i], comp.room_turnover)
+                        for r in typed[(i, loc.location_id)]
+                        if room_ok(r, starts[i], ends[i], comp.room_turnover)
                     ]
                     for i, comp in enumerate(comps)
                 ]
