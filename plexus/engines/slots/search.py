@@ -355,7 +355,7 @@ class _Engine:
             key = (wait, -pa[0], s_tuple, pa[1], ra[1])
             if best is None or key < best:
                 best = key
-            if True:
+            if pa[0] >= lw.bound:
                 break
         return best
 

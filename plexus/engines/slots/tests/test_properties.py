@@ -110,7 +110,7 @@ def instances(draw: st.DrawFn) -> tuple[SearchRequest, Clinic, Busy]:
             )
         )
     start = at(draw(st.integers(0, 24)) * 60)
-    prefs = Preferences()
+    prefs = Preferences(preferred_practitioners=draw(st.frozensets(st.integers(1, n_prac))))
     if draw(st.integers(0, 2)) == 0:
         earliest = draw(st.none() | st.sampled_from((time(8), time(10, 30), time(13))))
         latest = draw(st.none() | st.sampled_from((time(14), time(17, 30), time(20))))

@@ -291,3 +291,27 @@ def test_engine_matches_reference_on_a_three_component_visit() -> None:
         ny(2026, 3, 2, 10, 15),
         ny(2026, 3, 2, 11, 30),
     ]
+
+
+def test_more_preferred_practitioners_beat_earlier_component_starts_at_equal_wait() -> None:
+    clinic = Clinic(
+        (Location(1, "America/New_York"),),
+        (cal(1, "MD"), cal(2, "LAc"), cal(3, "LAc"), cal(4, "LMT")),
+        (Room(10, 1, "exam"), Room(11, 1, "treatment"), Room(12, 1, "massage")),
+    )
+    busy = Busy(
+        practitioner_busy={
+            3: (iv(ny(2026, 3, 2, 9, 30), ny(2026, 3, 2, 9, 40)),),
+            4: (iv(ny(2026, 3, 2, 10), ny(2026, 3, 2, 10, 25)),),
+        }
+    )
+    comps = (comp(1, 30, "exam", "MD"), comp(2, 45, "treatment", "LAc"), comp(3, 60, "massage", "LMT"))
+    prefs = Preferences(preferred_practitioners=frozenset({3}))
+    req = request(comps, ny(2026, 3, 2, 9), ny(2026, 3, 2, 9, 5), step=5, limit=1, prefs=prefs)
+    (block,) = find_blocks(req, clinic, busy)
+    # Gaps (0, 10) and (10, 0) both wait 10 minutes; only the second can use preferred acupuncturist 3.
+    assert block.total_wait == timedelta(minutes=10)
+    assert [c.practitioner_id for c in block.components] == [1, 3, 4]
+    assert block.components[1].start == ny(2026, 3, 2, 9, 40)
+    assert block.preferred_count == 1
+    assert (block,) == find_blocks_reference(req, clinic, busy)
