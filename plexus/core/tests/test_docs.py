@@ -12,7 +12,7 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "permissions.md"
 def test_permission_doc_matches_matrix():
     text = DOC.read_text()
     table = text.split("<!-- matrix:start -->")[1].split("<!-- matrix:end -->")[0]
-    rows = [line for line in table.strip().splitlines()[2:]]
+    rows = table.strip().splitlines()[2:]
     documented = {}
     for line in rows:
         cells = [c.strip() for c in line.strip("|").split("|")]
