@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "plexus.core",
     "plexus.patients",
+    "plexus.scheduling",
+    "plexus.billing",
 ]
 
 MIDDLEWARE = [

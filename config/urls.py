@@ -7,5 +7,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
     path("patients/", include("plexus.patients.urls")),
+    path("schedule/", include("plexus.scheduling.urls")),
+    path("billing/", include("plexus.billing.urls")),
     path("", include("plexus.core.urls")),
 ]

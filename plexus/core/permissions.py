@@ -22,6 +22,11 @@ class Perm(StrEnum):
     COVERAGE_EDIT = "coverage.edit"
     BALANCE_VIEW = "balance.view"  # account balances and billing tab
     SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_BOOK = "schedule.book"  # book, move, cancel, check in visit blocks; waitlist
+    SCHEDULE_MANAGE = "schedule.manage"  # practitioner hours, exceptions, closures
+    REFERRAL_CREATE = "referral.create"  # internal referrals between practitioners
+    ELIGIBILITY_RUN = "eligibility.run"  # run and read eligibility and benefits checks
+    BILLING_MANAGE = "billing.manage"  # charges, claims, batches, remittance posting
     CLINICAL_VIEW = "clinical.view"  # clinical notes, clinical documents, care-team updates content
     AUDIT_VIEW = "audit.view"
 
@@ -38,6 +43,11 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.COVERAGE_EDIT: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
     Perm.BALANCE_VIEW: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
     Perm.SCHEDULE_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.SCHEDULE_BOOK: frozenset({R.ADMIN, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.SCHEDULE_MANAGE: frozenset({R.ADMIN, R.FRONT_DESK}),
+    Perm.REFERRAL_CREATE: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK}),
+    Perm.ELIGIBILITY_RUN: frozenset({R.ADMIN, R.FRONT_DESK, R.BILLING, R.VIRTUAL_ASSISTANT}),
+    Perm.BILLING_MANAGE: frozenset({R.ADMIN, R.BILLING}),
     Perm.CLINICAL_VIEW: frozenset({R.PRACTITIONER}),
     Perm.AUDIT_VIEW: frozenset({R.ADMIN}),
 }

@@ -61,7 +61,7 @@ def test_denied_access_is_audited(patient, client_for):
 
 
 def test_login_and_failed_login_are_audited(db, users, client):
-    from plexus.conftest import PASSWORD
+    PASSWORD = "correct-horse-battery"  # as set by the users fixture in plexus/conftest.py
 
     since = _last_id()
     client.post("/login/", {"username": "u_billing", "password": "wrong"})

@@ -65,6 +65,18 @@ VIEW_ROUTES = [
     ("get", "/audit/", Perm.AUDIT_VIEW, None),
     ("get", "/tokens/", Perm.USERS_MANAGE, None),
     ("post", "/tokens/{token}/revoke/", Perm.USERS_MANAGE, {}),
+    ("post", "/patients/new/", Perm.PATIENT_EDIT, {}),
+    ("post", "/patients/{patient}/edit/", Perm.PATIENT_EDIT, {}),
+    ("post", "/patients/{patient}/coverages/new/", Perm.COVERAGE_EDIT, {}),
+    ("post", "/patients/import/", Perm.PATIENT_IMPORT, {}),
+    ("post", "/setup/practice/edit/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/locations/new/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/rooms/new/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/payers/new/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/practitioners/new/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/services/new/", Perm.PRACTICE_MANAGE, {}),
+    ("post", "/setup/users/new/", Perm.USERS_MANAGE, {}),
+    ("post", "/tokens/", Perm.USERS_MANAGE, {}),
 ]
 
 
@@ -140,7 +152,8 @@ def test_api_role_matrix(client_for, ctx, role, method, url, perm, body):
 def test_view_role_matrix(client_for, ctx, role, method, url, perm, body):
     resp = _call(client_for(role), method, url, body, role, ctx, api=False)
     if role_has(role, perm):
-        assert resp.status_code in (200, 302), resp.status_code
+        # An empty form posted by an allowed role is re-shown with its errors (422), never refused.
+        assert resp.status_code in ((200, 302, 422) if method == "post" else (200, 302)), resp.status_code
     else:
         assert resp.status_code == 403
 
@@ -158,6 +171,9 @@ def test_view_anonymous_redirects_to_login(client, ctx, method, url, perm, body)
     assert resp.status_code == 302 and resp["Location"].startswith("/login/")
 
 
+OWN_TAGS = {"practice", "admin", "patients"}
+
+
 def test_every_api_route_is_covered():
     """A new endpoint must be added to API_ROUTES (deny by default is only proven for listed routes)."""
     from config.api import api
@@ -166,7 +182,9 @@ def test_every_api_route_is_covered():
                .replace("{coverage}", "{coverage_id}")) for m, u, _, _ in API_ROUTES}
     schema = api.get_openapi_schema()
     for path, ops in schema["paths"].items():
-        for method in ops:
+        for method, op in ops.items():
+            if not set(op.get("tags", [])) & OWN_TAGS:
+                continue  # other apps' routes are covered by their own matrix tests
             assert (method.upper(), path.rstrip("/")) in listed, f"{method.upper()} {path} missing from API_ROUTES"
 
 

@@ -307,7 +307,7 @@ def test_more_preferred_practitioners_beat_earlier_component_starts_at_equal_wai
     )
     comps = (comp(1, 30, "exam", "MD"), comp(2, 45, "treatment", "LAc"), comp(3, 60, "massage", "LMT"))
     prefs = Preferences(preferred_practitioners=frozenset({3}))
-    req = request(comps, ny(2026, 3, 2, 9), ny(2026, 3, 2, 9, 5), step=5, limit=1, prefs=prefs)
+    req = request(comps, ny(2026, 3, 2, 9), ny(2026, 3, 2, 12), step=5, limit=1, prefs=prefs)
     (block,) = find_blocks(req, clinic, busy)
     # Gaps (0, 10) and (10, 0) both wait 10 minutes; only the second can use preferred acupuncturist 3.
     assert block.total_wait == timedelta(minutes=10)

@@ -1,0 +1,5 @@
+"""API for scheduling."""
+
+from ninja import Router
+
+router = Router(tags=["scheduling"])
