@@ -59,7 +59,7 @@ def running_server(data_dir: Path, demo_scale: int = 1) -> Iterator[str]:
         port = _free_port()
         log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed by the exit stack
         stack.callback(log.close)
-        proc = subprocess.Popen(manage + ["runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=ROOT,
+        proc = subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT)
         stack.callback(lambda: (proc.terminate(), proc.wait(timeout=20)))
         deadline = time.monotonic() + 60
