@@ -14,8 +14,13 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS core_auditevent_no_delete;",
 ]
 PG_UP = [
+    # The only way past it is a session setting that the application never sets: test teardown
+    # (TRUNCATE of a throwaway test database) uses it through the audit_maintenance fixture.
     """CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql;""",
+       BEGIN
+         IF current_setting('plexus.audit_maintenance', true) = 'on' THEN RETURN NULL; END IF;
+         RAISE EXCEPTION 'audit log is append-only';
+       END; $$ LANGUAGE plpgsql;""",
     """CREATE TRIGGER core_auditevent_no_change BEFORE UPDATE OR DELETE ON core_auditevent
        FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();""",
     # TRUNCATE bypasses row triggers; refuse it with a statement trigger.

@@ -1,4 +1,7 @@
-"""python manage.py load_demo [--scale N]: load the synthetic demo clinic (safe to run twice)."""
+"""python manage.py load_demo [--scale N]: load the synthetic demo clinic (safe to run twice).
+
+The command lives in the highest app that contributes demo data (billing) and calls each layer's
+loader in order: practice setup (core), patients, scheduling, billing."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from plexus.core.audit import Actor, record
 from plexus.core.demo import catalog
 from plexus.core.demo.loader import load_setup
 from plexus.core.models import AuditAction
-from plexus.patients.demo import load_patients
+from plexus.billing.demo import load_billing_demo
+from plexus.patients.demo import TODAY_ANCHOR, load_patients
+from plexus.scheduling.demo import load_schedule_demo
 
 PATIENTS_PER_SCALE = 500
 
@@ -27,6 +32,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         counts = load_setup(scale)
         added, coverages = load_patients(PATIENTS_PER_SCALE * scale)
+        counts.update(load_schedule_demo(anchor=TODAY_ANCHOR, scale=scale))
+        counts.update(load_billing_demo(anchor=TODAY_ANCHOR, scale=scale))
         record(Actor.system("cli"), AuditAction.IMPORT, "demo", detail=f"load_demo scale={scale}: {added} patients")
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.stdout.write(
