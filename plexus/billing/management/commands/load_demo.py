@@ -9,11 +9,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from plexus.billing.demo import load_billing_demo
 from plexus.core.audit import Actor, record
 from plexus.core.demo import catalog
 from plexus.core.demo.loader import load_setup
 from plexus.core.models import AuditAction
-from plexus.billing.demo import load_billing_demo
 from plexus.patients.demo import TODAY_ANCHOR, load_patients
 from plexus.scheduling.demo import load_schedule_demo
 
