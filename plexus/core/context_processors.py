@@ -10,6 +10,7 @@ NAV = (
     ("Home", "home", Perm.PATIENT_VIEW),
     ("Patients", "patients:search", Perm.PATIENT_VIEW),
     ("Import", "patients:import", Perm.PATIENT_IMPORT),
+    ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Practice setup", "setup", Perm.PRACTICE_VIEW),
     ("Audit log", "audit", Perm.AUDIT_VIEW),
     ("API tokens", "tokens", Perm.USERS_MANAGE),
