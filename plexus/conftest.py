@@ -105,7 +105,7 @@ def artifacts_dir():
 
 @pytest.fixture
 def audit_maintenance(transactional_db):
-    """For transactional tests on PostgreSQL: let the teardown flush (TRUNCATE) pass the audit
+    """For transactional tests (PostgreSQL only: mark them skipif on SQLite): let the teardown flush (TRUNCATE) pass the audit
     log's append-only trigger on this test connection. The application never sets this."""
     from django.db import connection
 

@@ -9,6 +9,7 @@ from plexus.core.permissions import Perm, user_has
 NAV = (
     ("Home", "home", Perm.PATIENT_VIEW),
     ("Patients", "patients:search", Perm.PATIENT_VIEW),
+    ("Schedule", "scheduling:day", Perm.SCHEDULE_VIEW),
     ("Import", "patients:import", Perm.PATIENT_IMPORT),
     ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Practice setup", "setup", Perm.PRACTICE_VIEW),

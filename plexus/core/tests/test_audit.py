@@ -113,12 +113,11 @@ def test_audit_screen_filters_by_patient_user_and_date(patient, client_for):
     assert api["count"] >= 1 and all(item["patient_id"] == patient.pk for item in api["items"])
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL-only switch; SQLite has no transactional tests")
 @pytest.mark.django_db(transaction=True)
 def test_transactional_tests_can_flush_on_postgres(audit_maintenance, users):
     """The maintenance switch exists for PostgreSQL test teardown only; without it the trigger holds."""
     entry = record(Actor(users["admin"]), AuditAction.READ, "patient.chart", 1, patient_id=1)
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL-only switch")
     with connection.cursor() as cur:
         cur.execute("RESET plexus.audit_maintenance")
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
