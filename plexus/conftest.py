@@ -74,9 +74,11 @@ def plexus_server(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright, stopped at the end of each module: a
+    Playwright event loop left running makes Django refuse database work in later tests of the
+    same worker (SynchronousOnlyOperation)."""
     import os
     from pathlib import Path
 

@@ -1,2 +1,20 @@
+from django.urls import path
+
+from plexus.scheduling import views, views_booking
+
 app_name = "scheduling"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.day, name="day"),
+    path("grid/", views.calendar_grid, name="grid"),
+    path("board/", views.check_in_board, name="board"),
+    path("book/", views_booking.book, name="book"),
+    path("book/patients/", views_booking.patient_pick, name="patient_pick"),
+    path("book/search/", views_booking.search, name="search"),
+    path("book/confirm/", views_booking.confirm, name="confirm"),
+    path("blocks/<int:block_id>/", views.block_detail, name="block"),
+    path("blocks/<int:block_id>/cancel/", views.block_cancel, name="block_cancel"),
+    path("blocks/<int:block_id>/check-in/", views.block_check_in, name="block_check_in"),
+    path("blocks/<int:block_id>/reschedule/", views_booking.reschedule, name="reschedule"),
+    path("patients/<int:patient_id>/visits/", views.patient_visits, name="patient_visits"),
+    path("feeds/<str:token>.ics", views.feed, name="feed"),
+]

@@ -6,3 +6,11 @@ document.addEventListener("keydown", function (event) {
   const box = document.getElementById("patient-search-q") || document.getElementById("global-search");
   if (box) { event.preventDefault(); box.focus(); box.select(); }
 });
+
+// Tabs switched by htmx: mark the clicked tab active (the tab bar itself is not swapped).
+document.addEventListener("click", function (event) {
+  const tab = event.target.closest(".nav-tabs a[hx-get]");
+  if (!tab) return;
+  tab.closest(".nav-tabs").querySelectorAll("a.active").forEach(function (a) { a.classList.remove("active"); });
+  tab.classList.add("active");
+});

@@ -34,8 +34,9 @@ def test_front_desk_finds_patient_and_opens_chart(plexus_server, browser, artifa
     assert "Maria Lopez" in header.inner_text() and "HSA/FSA" in header.inner_text()
     coverage = page.inner_text("#coverage-table")
     assert "Evergreen Health PPO" in coverage and "EVG8842001" in coverage and "Active" in coverage
-    page.click("text=Billing")  # htmx tab switch
-    page.locator("#chart-tab", has_text="Nothing here yet").wait_for()
+    page.click("text=Billing")  # htmx tab switch, then the eligibility panel loads by htmx
+    page.locator("#chart-tab", has_text="Eligibility").wait_for()
+    assert "active" in page.get_attribute(".nav-tabs a:has-text('Billing')", "class")
     page.click("text=Overview")
     page.locator("#coverage-table").wait_for()
     page.screenshot(path=str(artifacts_dir / "chart-front-desk.png"), full_page=True)
