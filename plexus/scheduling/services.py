@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from plexus.core.audit import Actor, record
@@ -132,8 +132,28 @@ def _conflict(i: int, c: _Checked, what: str) -> ApplicationError:
     )
 
 
+def _lock_resources(checked: list[_Checked], patient: Patient, location: Location) -> None:
+    """On PostgreSQL, take transaction-scoped advisory locks on every practitioner, room (every
+    candidate room when none is named) and the patient, in one global order, so racing bookings of
+    the same resources queue up and see each other in the re-check instead of deadlocking on the
+    exclusion constraints. On SQLite, BEGIN IMMEDIATE already serialises writers."""
+    if connection.vendor != "postgresql":
+        return
+    keys = {(1, c.practitioner.pk) for c in checked} | {(3, patient.pk)}
+    for c in checked:
+        if c.room is not None:
+            keys.add((2, c.room.pk))
+        else:
+            keys.update((2, pk) for pk in Room.objects.filter(location=location, room_type=c.service.room_type,
+                                                              is_active=True).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        for namespace, key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key % 2**31])
+
+
 def _place(checked: list[_Checked], patient: Patient, location: Location, exclude_block: int | None) -> None:
     """Re-check conflicts inside the write transaction; pick free rooms where none was named; 409 on conflict."""
+    _lock_resources(checked, patient, location)
     active = Appointment.objects.filter(status__in=ACTIVE_VALUES)
     if exclude_block is not None:
         active = active.exclude(block_id=exclude_block)
@@ -168,6 +188,10 @@ def _save(appt: Appointment, i: int, c: _Checked) -> None:
         with transaction.atomic():
             appt.save()
     except IntegrityError as exc:
+        raise _conflict(i, c, "an appointment booked at the same moment") from exc
+    except OperationalError as exc:  # PostgreSQL deadlock between racing conflicting bookings
+        if getattr(exc.__cause__, "sqlstate", None) != "40P01":
+            raise
         raise _conflict(i, c, "an appointment booked at the same moment") from exc
 
 
