@@ -2,20 +2,13 @@
 
 import pytest
 
-from plexus.core.demo.catalog import DEMO_PASSWORD
+from plexus.testing.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_billing_sees_marias_benefits_panel(plexus_server, browser, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{plexus_server}/login/")
-    page.fill("#id_username", "billing")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{plexus_server}/")
+    page, errors = logged_in_page(browser, plexus_server, "billing")
     assert "Eligibility" in page.inner_text("nav")
 
     page.goto(f"{plexus_server}/patients/?q=Lopez")

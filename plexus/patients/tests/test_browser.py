@@ -2,20 +2,13 @@
 
 import pytest
 
-from plexus.core.demo.catalog import DEMO_PASSWORD
+from plexus.testing.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_front_desk_finds_patient_and_opens_chart(plexus_server, browser, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{plexus_server}/login/")
-    page.fill("#id_username", "frontdesk")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{plexus_server}/")
+    page, errors = logged_in_page(browser, plexus_server, "frontdesk")
     assert "Front desk" in page.inner_text("nav")
     assert "Audit log" not in page.inner_text("nav")  # navigation follows the role
 
@@ -45,12 +38,7 @@ def test_front_desk_finds_patient_and_opens_chart(plexus_server, browser, artifa
 
 
 def test_virtual_assistant_sees_no_clinical_tabs(plexus_server, browser):
-    page = browser.new_page()
-    page.goto(f"{plexus_server}/login/")
-    page.fill("#id_username", "assistant")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{plexus_server}/")
+    page, _ = logged_in_page(browser, plexus_server, "assistant")
     page.goto(f"{plexus_server}/patients/?q=Lopez")
     page.locator("#results a", has_text="Lopez, Maria").click()
     tabs = page.inner_text(".nav-tabs")

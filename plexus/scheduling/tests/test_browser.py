@@ -6,19 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from plexus.core.demo.catalog import DEMO_PASSWORD
+from plexus.testing.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_book_and_cancel_three_component_block(plexus_server, browser, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{plexus_server}/login/")
-    page.fill("#id_username", "frontdesk")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page, errors = logged_in_page(browser, plexus_server, "frontdesk")
     page.goto(f"{plexus_server}/schedule/book/")
     page.fill("#patient_q", "Lopez")
     page.locator("#patient-select").wait_for(timeout=10_000)
