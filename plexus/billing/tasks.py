@@ -1,0 +1,15 @@
+"""Periodic billing work for the Huey worker (run by `make demo` beside the web server)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from plexus.billing.reconcilers import reconcile_eligibility
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def eligibility_reconciler() -> int:
+    """Check eligibility ahead of upcoming insurance-billable visits (idempotent)."""
+    return reconcile_eligibility(now=timezone.now())
