@@ -1,4 +1,4 @@
-"""API for billing: eligibility checks and their benefits, 271 import, unmatched answers."""
+"""API for billing: eligibility checks and their benefits, X12 import, unmatched answers (claims: api_claims)."""
 
 from __future__ import annotations
 
@@ -121,11 +121,12 @@ class PageFilter(Schema):
 
 
 class ImportOut(Schema):
+    """What an import did: ``counts`` holds the type's own numbers (271: matched, unmatched,
+    duplicates; 999/277CA: accepted, rejected, unmatched; 835: matched, unmatched, denied, ...)."""
+
     kind: str
-    matched: int
-    unmatched: int
-    duplicates: int
-    check_ids: list[int]
+    summary: str
+    counts: dict
 
 
 @router.post("/eligibility/checks", response={201: CheckDetail},
@@ -160,7 +161,8 @@ def unmatched_list(request: HttpRequest, filters: Query[PageFilter]):
                     lambda u: UnmatchedOut.from_orm(u).dict())
 
 
-@router.post("/x12/import", response={201: ImportOut}, summary="Import an X12 file (271 now; all or nothing)")
+@router.post("/x12/import", response={201: ImportOut},
+             summary="Import an X12 file: 271, 999, 277CA or 835 (all or nothing)")
 def x12_import(request: HttpRequest, file: File[UploadedFile]):
     act = require_perm(request, Perm.BILLING_MANAGE)
     try:
@@ -168,4 +170,8 @@ def x12_import(request: HttpRequest, file: File[UploadedFile]):
     except UnicodeDecodeError as exc:
         raise validation_error([FieldError("file", "X12 files are plain ASCII text.")]) from exc
     result = services.x12_import(actor=act, text=text, source_name=f"upload:{file.name}")
-    return Status(201, result.__dict__)
+    counts = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in result.__dict__.items() if k != "kind"}
+    return Status(201, {"kind": result.kind, "summary": result.summary(), "counts": counts})
+
+
+from plexus.billing import api_claims  # noqa: E402,F401  (registers the claims endpoints on this router)

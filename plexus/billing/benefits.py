@@ -23,6 +23,25 @@ SERVICE_TYPES: dict[str, str] = {
     "98": "Office visit",
 }
 DEFAULT_SERVICE_TYPES: tuple[str, ...] = tuple(SERVICE_TYPES)
+
+# Which service type a procedure code's benefits are reported under (for limits and authorisations).
+_STC_BY_CODE = {
+    **dict.fromkeys(("97810", "97811", "97813", "97814", "20560", "20561"), "64"),
+    **dict.fromkeys(("98940", "98941", "98942", "98943"), "33"),
+    **dict.fromkeys(("97124", "97140"), "BE"),
+}
+
+
+def service_type_for(procedure_code: str) -> str:
+    """Return the 270/271 service type code for a procedure code ("30" general when none is specific)."""
+    code = procedure_code.strip().upper()
+    if code in _STC_BY_CODE:
+        return _STC_BY_CODE[code]
+    if code.startswith("908") or code.startswith("9079"):
+        return "MH"
+    if code.startswith("992"):
+        return "98"
+    return GENERAL
 GENERAL = "30"
 
 # EB01 benefit codes (element 1390).

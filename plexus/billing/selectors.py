@@ -5,9 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from plexus.billing.models import BenefitLine, CheckStatus, EligibilityCheck, UnmatchedResponse
+from plexus.billing import ledger
+from plexus.billing.models import (
+    BenefitLine,
+    Charge,
+    ChargeStatus,
+    CheckStatus,
+    Claim,
+    ClaimBatch,
+    ClaimStatus,
+    EligibilityCheck,
+    Encounter,
+    LedgerEntry,
+    Remittance,
+    RemittanceClaim,
+    UnmatchedResponse,
+)
 from plexus.core.audit import Actor, record
 from plexus.core.errors import ApplicationError, ErrorCode
 from plexus.core.models import AuditAction
@@ -69,3 +84,141 @@ def unmatched_list(actor: Actor, *, include_resolved: bool = False) -> QuerySet[
     record(actor, AuditAction.READ, "eligibility.unmatched")
     qs = UnmatchedResponse.objects.all()
     return qs if include_resolved else qs.filter(resolved_at__isnull=True)
+
+
+# --- charges, claims, remittance, ledger ----------------------------------------------------------
+
+
+def review_queue(actor: Actor) -> list[Encounter]:
+    """Encounters with charges waiting for review, oldest service date first."""
+    require(actor, Perm.BILLING_MANAGE, what="charges.review")
+    record(actor, AuditAction.READ, "charges.review")
+    return list(Encounter.objects.filter(charges__status=ChargeStatus.REVIEW).distinct()
+                .select_related("patient", "practitioner__discipline", "coverage__payer", "appointment__service")
+                .prefetch_related(Prefetch("charges", queryset=Charge.objects.order_by("position")))
+                .order_by("service_date", "id"))
+
+
+def encounter_get(actor: Actor, encounter_id: int) -> Encounter:
+    require(actor, Perm.BILLING_MANAGE, what="encounter")
+    enc = (Encounter.objects.select_related("patient", "practitioner", "coverage__payer", "appointment__service")
+           .filter(pk=encounter_id).first())
+    if enc is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No encounter {encounter_id}.")
+    access_patient(actor, enc.patient_id, Perm.BILLING_MANAGE, what="encounter")
+    return enc
+
+
+def encounters_to_record(actor: Actor, *, limit: int = 50) -> list:
+    """Completed appointments that have no encounter yet (newest first): the coding backlog."""
+    from plexus.scheduling.models import Appointment, Status
+
+    require(actor, Perm.BILLING_MANAGE, what="charges.backlog")
+    return list(Appointment.objects.filter(status=Status.COMPLETED, encounter__isnull=True)
+                .select_related("patient", "service", "practitioner").order_by("-start")[:limit])
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    status: str = ""
+    patient_id: int | None = None
+    payer_id: int | None = None
+    batch_id: int | None = None
+    has_errors: bool | None = None
+
+
+def claims_list(actor: Actor, f: ClaimFilter) -> QuerySet[Claim]:
+    qs = Claim.objects.select_related("patient", "payer", "rendering", "batch")
+    if f.patient_id is not None:
+        access_patient(actor, f.patient_id, Perm.BILLING_MANAGE, what="claims")
+        qs = qs.filter(patient_id=f.patient_id)
+    else:
+        require(actor, Perm.BILLING_MANAGE, what="claims.list")
+        record(actor, AuditAction.READ, "claims.list", changed_fields=[k for k in ("status", "payer_id", "batch_id")
+                                                                       if getattr(f, k)])
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.payer_id:
+        qs = qs.filter(payer_id=f.payer_id)
+    if f.batch_id:
+        qs = qs.filter(batch_id=f.batch_id)
+    if f.has_errors is not None:
+        qs = qs.filter(status=ClaimStatus.DRAFT) if f.has_errors else qs.exclude(status=ClaimStatus.DRAFT)
+    return qs
+
+
+def claim_counts(actor: Actor) -> dict[str, int]:
+    require(actor, Perm.BILLING_MANAGE, what="claims.counts")
+    return dict(Claim.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def claim_get(actor: Actor, claim_id: int) -> Claim:
+    require(actor, Perm.BILLING_MANAGE, what="claim")
+    claim = (Claim.objects.select_related("patient", "coverage", "payer", "rendering", "supervising", "batch",
+                                          "encounter", "authorization", "primary_claim")
+             .prefetch_related("lines", "events", "remittances__remittance").filter(pk=claim_id).first())
+    if claim is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No claim {claim_id}.")
+    access_patient(actor, claim.patient_id, Perm.BILLING_MANAGE, what="claim")
+    return claim
+
+
+def claim_x12(claim: Claim) -> str:
+    """The claim's own part of its batch's 837P (its 2000B..2400 loops), or "" before batching."""
+    if claim.batch is None or not claim.batch.x12:
+        return ""
+    from plexus.engines.x12 import serialize, tokenize
+
+    delims, segs = tokenize(claim.batch.x12)
+    at = next((i for i, s in enumerate(segs) if s.seg_id == "CLM" and s.element(1) == claim.patient_control_number),
+              None)
+    if at is None:
+        return ""
+    start = next(i for i in range(at, -1, -1) if segs[i].seg_id == "HL" and segs[i].element(3) == "22")
+    end = next((i for i in range(at + 1, len(segs)) if segs[i].seg_id in ("CLM", "HL", "SE")), len(segs))
+    return serialize(segs[start:end], delims, newline=True)
+
+
+def batches_list(actor: Actor) -> QuerySet[ClaimBatch]:
+    require(actor, Perm.BILLING_MANAGE, what="batches")
+    return ClaimBatch.objects.select_related("created_by")
+
+
+def batch_get(actor: Actor, batch_id: int) -> ClaimBatch:
+    require(actor, Perm.BILLING_MANAGE, what="batch")
+    batch = ClaimBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No claim batch {batch_id}.")
+    record(actor, AuditAction.READ, "claim_batch", batch.pk)
+    return batch
+
+
+def remittances_list(actor: Actor) -> QuerySet[Remittance]:
+    require(actor, Perm.BILLING_MANAGE, what="remittances")
+    record(actor, AuditAction.READ, "remittances.list")
+    return Remittance.objects.annotate(n_claims=Count("claims"))
+
+
+def remittance_unmatched(actor: Actor) -> QuerySet[RemittanceClaim]:
+    require(actor, Perm.BILLING_MANAGE, what="remittances.unmatched")
+    return (RemittanceClaim.objects.filter(claim__isnull=True, resolved_at__isnull=True)
+            .select_related("remittance").order_by("-remittance__received_at", "position"))
+
+
+def denials(actor: Actor) -> QuerySet[RemittanceClaim]:
+    """Denied claims still open (the claim is denied, not yet appealed or closed), newest first."""
+    require(actor, Perm.BILLING_MANAGE, what="denials")
+    return (RemittanceClaim.objects.filter(denied=True, claim__status=ClaimStatus.DENIED)
+            .select_related("remittance", "claim__patient", "claim__payer").order_by("-remittance__received_at"))
+
+
+def patient_ledger(actor: Actor, patient_id: int) -> tuple[Patient, list[LedgerEntry], ledger.Balance]:
+    """A patient's entries and balances (balance.view; audited as one chart read)."""
+    patient = access_patient(actor, patient_id, Perm.BALANCE_VIEW, what="ledger")
+    return patient, list(ledger.entries_for(patient_id)), ledger.balance(patient_id)
+
+
+def ar_aging(actor: Actor, as_of) -> list[ledger.AgingRow]:
+    require(actor, Perm.BILLING_MANAGE, what="ar.aging")
+    record(actor, AuditAction.READ, "ar.aging")
+    return ledger.aging(as_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,13 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from plexus.billing import benefits as bn
+from plexus.billing.claims import import_277ca, import_999
 from plexus.billing.clearinghouse import Clearinghouse, FileExchange, TransportError, get_clearinghouse
 from plexus.billing.models import BenefitLine, CheckStatus, EligibilityCheck, UnmatchedResponse
+from plexus.billing.remittance import post_remittances
 from plexus.billing.x12io import SUPPORTED, build_batch_270, detect_type, member_excerpt
 from plexus.core.audit import Actor, record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.models import AuditAction, Practice
-from plexus.engines.x12 import EligibilityResponse, X12Error, parse_271
+from plexus.engines.x12 import EligibilityResponse, X12Error, parse_271, parse_277ca, parse_835, parse_999
 from plexus.patients.models import Coverage, Patient
 
 
@@ -32,6 +35,9 @@ class ImportResult:
     def summary(self) -> str:
         return (f"{self.kind}: {self.matched} answers matched, {self.unmatched} unmatched, "
                 f"{self.duplicates} already imported")
+
+
+PARSERS = {"271": parse_271, "999": parse_999, "277CA": parse_277ca, "835": parse_835}
 
 
 def _practice() -> Practice:
@@ -160,27 +166,43 @@ def _apply(check: EligibilityCheck, resp: EligibilityResponse, text: str, now: d
     BenefitLine.objects.bulk_create(_benefit_lines(check, summary))
 
 
-def _parse_file(text: str) -> tuple[str, list[EligibilityResponse]]:
+def _parse_file(text: str) -> tuple[str, list]:
     """Detect the type and parse; raise a 422 naming segment and position on malformed X12."""
     try:
         kind = detect_type(text)
         if kind not in SUPPORTED:
             raise ApplicationError(
-                ErrorCode.VALIDATION, f"Importing {kind} files is not supported yet (only 271 for now).",
-                [FieldError("file", f"{kind} import is not supported yet.")])
-        return kind, parse_271(text)
+                ErrorCode.VALIDATION, f"Plexus imports 271, 999, 277CA and 835 files, not {kind}.",
+                [FieldError("file", f"{kind} files cannot be imported.")])
+        return kind, PARSERS[kind](text)
     except X12Error as exc:
         raise validation_error(
             [FieldError("file", str(exc))], detail=f"Malformed X12, nothing was imported: {exc}") from exc
 
 
 @transaction.atomic
-def x12_import(*, actor: Actor, text: str, source_name: str = "", now: datetime | None = None) -> ImportResult:
-    """Import one X12 file, all or nothing. 271 answers are matched to checks by trace number (TRN02);
-    answers for unknown traces go to the unmatched list. Other types raise "not supported yet"."""
+def x12_import(*, actor: Actor, text: str, source_name: str = "", now: datetime | None = None):
+    """Import one X12 file by its type, all or nothing: 271 answers (ImportResult), 999 and 277CA
+    acknowledgements (AckResult), 835 remittances (PostResult). Each result has ``summary()``."""
     now = now or timezone.now()
-    kind, responses = _parse_file(text)
-    result = ImportResult(kind)
+    kind, parsed = _parse_file(text)
+    if kind == "999":
+        result = import_999(actor=actor, acks=parsed, text=text, source_name=source_name, now=now)
+    elif kind == "277CA":
+        result = import_277ca(actor=actor, acks=parsed, text=text, source_name=source_name, now=now)
+    elif kind == "835":
+        result = post_remittances(actor=actor, remittances=parsed, text=text,
+                                  sha256=hashlib.sha256(text.encode()).hexdigest(), source_name=source_name, now=now)
+    else:
+        result = _import_271(actor, parsed, text, source_name, now)
+    record(actor, AuditAction.IMPORT, "x12_file", source_name[:64], detail=result.summary()[:300])
+    return result
+
+
+def _import_271(actor: Actor, responses: list[EligibilityResponse], text: str, source_name: str,
+                now: datetime) -> ImportResult:
+    """Match 271 answers to checks by trace number (TRN02); unknown traces go to the unmatched list."""
+    result = ImportResult("271")
     traces = {t for r in responses for t in r.trace_numbers}
     checks = {c.trace_number: c for c in EligibilityCheck.objects.select_for_update().filter(trace_number__in=traces)}
     for resp in responses:
@@ -208,5 +230,4 @@ def x12_import(*, actor: Actor, text: str, source_name: str = "", now: datetime 
         result.check_ids.append(check.pk)
         record(actor, AuditAction.IMPORT, "eligibility_271", check.pk, patient_id=check.patient_id,
                changed_fields=["response_x12", "status", "benefit_lines"])
-    record(actor, AuditAction.IMPORT, "x12_file", source_name[:64], detail=result.summary())
     return result

@@ -23,8 +23,8 @@ from plexus.engines.x12 import (
 )
 from plexus.patients.models import Relationship
 
-# ST01 (and GS08 for 277CA) -> the name we use; only 271 is imported so far.
-SUPPORTED = frozenset({"271"})
+# ST01 (and GS08 for 277CA) -> the name we use; the types Plexus imports.
+SUPPORTED = frozenset({"271", "999", "277CA", "835"})
 KNOWN = {"271": "271", "999": "999", "277": "277CA", "835": "835", "270": "270", "837": "837P"}
 
 

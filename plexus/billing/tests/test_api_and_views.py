@@ -80,10 +80,10 @@ def test_api_upload_271_and_unmatched(patient, client_for):
     check = EligibilityCheck.objects.get(pk=_post_check(client, patient).json()["id"])
     text = standards_answer(check.request_x12)
     resp = client.post("/api/billing/x12/import", {"file": SimpleUploadedFile("a.271", text.encode())})
-    assert resp.status_code == 201 and resp.json()["matched"] == 1
+    assert resp.status_code == 201 and resp.json()["counts"]["matched"] == 1
     stray = text.replace(check.trace_number, "STRAY1")
     resp = client.post("/api/billing/x12/import", {"file": SimpleUploadedFile("b.271", stray.encode())})
-    assert resp.json()["unmatched"] == 1
+    assert resp.json()["counts"]["unmatched"] == 1
     page = client.get("/api/billing/eligibility/unmatched").json()
     assert page["count"] == 1 and page["items"][0]["trace_number"] == "STRAY1"
     assert page["items"][0]["source_name"] == "upload:b.271"

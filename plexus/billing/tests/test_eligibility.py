@@ -130,12 +130,19 @@ def test_unknown_trace_goes_to_unmatched_list(patient, admin_actor):
     assert "ISA*" in u.x12
 
 
-@pytest.mark.parametrize(("st", "name"), [("999", "999"), ("835", "835"), ("277", "277CA")])
-def test_other_transaction_types_are_not_supported_yet(patient, admin_actor, st, name):
+@pytest.mark.parametrize("st", ["999", "835", "277"])
+def test_a_271_body_under_another_type_is_malformed_and_imports_nothing(patient, admin_actor, st):
     check = _run(admin_actor, patient)
     text = standards_answer(check.request_x12).replace("ST*271*", f"ST*{st}*")
-    with pytest.raises(ApplicationError, match=f"Importing {name} files is not supported yet"):
+    with pytest.raises(ApplicationError, match="Malformed X12, nothing was imported: segment"):
         x12_import(actor=admin_actor, text=text)
+    assert EligibilityCheck.objects.get(pk=check.pk).status == CheckStatus.SENT
+
+
+def test_outbound_types_cannot_be_imported(patient, admin_actor):
+    check = _run(admin_actor, patient)
+    with pytest.raises(ApplicationError, match="Plexus imports 271, 999, 277CA and 835 files, not 270"):
+        x12_import(actor=admin_actor, text=check.request_x12)
 
 
 def test_rejected_answer_is_stored_with_reason(patient, admin_actor):

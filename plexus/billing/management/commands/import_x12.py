@@ -1,6 +1,6 @@
 """python manage.py import_x12 FILE... [--inbox]: import clearinghouse X12 files by their type.
 
-271 eligibility answers are imported now; 999, 277CA and 835 are refused with "not supported yet".
+271 eligibility answers, 999 and 277CA acknowledgements, and 835 remittances (posted to the ledger).
 Each file is all or nothing; an error names the file, segment and element position.
 """
 
@@ -18,7 +18,7 @@ from plexus.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Import X12 files (271 now; 999, 277CA, 835 later). Each file is imported all or nothing."
+    help = "Import X12 files (271, 999, 277CA, 835) by their type. Each file is imported all or nothing."
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", help="X12 files to import.")

@@ -1,0 +1,370 @@
+"""API for charges, claims, 837P batches, remittance, denials, the patient ledger and A/R aging."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Schema, Status
+
+from plexus.billing import charges as charge_services
+from plexus.billing import claims as claim_services
+from plexus.billing import ledger, selectors
+from plexus.billing.api import router
+from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry
+from plexus.core.api_utils import Page, paginate, require_perm
+from plexus.core.permissions import Perm
+from plexus.patients.selectors import access_patient
+
+
+class LineIn(Schema):
+    procedure_code: str
+    units: Decimal = Decimal(1)
+    modifiers: list[str] = []
+    diagnosis_pointers: list[int] = [1]
+
+
+class EncounterIn(Schema):
+    appointment_id: int
+    diagnoses: list[str]
+    coverage_id: int | None = None
+    minutes: int | None = None
+    place_of_service: str = ""
+    improving: bool | None = None
+    lines: list[LineIn] = []
+
+
+class ChargeOut(Schema):
+    id: int
+    position: int
+    procedure_code: str
+    modifiers: list[str]
+    units: Decimal
+    unit_fee: Decimal
+    amount: Decimal
+    diagnosis_pointers: list[int]
+    stream: str
+    fee_source: str
+    status: str
+
+
+class EncounterOut(Schema):
+    id: int
+    appointment_id: int
+    patient_id: int
+    practitioner_id: int
+    coverage_id: int | None
+    service_date: date
+    diagnoses: list[str]
+    minutes: int
+    place_of_service: str
+    charges: list[ChargeOut]
+
+    @staticmethod
+    def resolve_charges(obj: Encounter) -> list[Charge]:
+        return list(obj.charges.order_by("position"))
+
+
+class ProblemOut(Schema):
+    code: str
+    field: str
+    severity: str
+    message: str
+
+
+class ClaimOut(Schema):
+    id: int
+    patient_control_number: str
+    patient_id: int
+    payer_id: int
+    payer_name: str
+    status: str
+    service_date: date
+    total_charge: Decimal
+    paid_amount: Decimal
+    patient_responsibility: Decimal
+    batch_id: int | None
+    primary_claim_id: int | None
+    problems: list[ProblemOut]
+
+    @staticmethod
+    def resolve_payer_name(obj: Claim) -> str:
+        return obj.payer.name
+
+
+class ClaimLineOut(Schema):
+    position: int
+    procedure_code: str
+    modifiers: list[str]
+    units: Decimal
+    amount: Decimal
+    diagnosis_pointers: list[int]
+    service_date: date
+
+
+class ClaimEventOut(Schema):
+    at: datetime
+    username: str
+    from_status: str
+    to_status: str
+    note: str
+
+
+class ClaimDetail(ClaimOut):
+    rendering_id: int
+    supervising_id: int | None
+    place_of_service: str
+    diagnoses: list[str]
+    payer_claim_number: str
+    lines: list[ClaimLineOut]
+    events: list[ClaimEventOut]
+    x12: str
+
+    @staticmethod
+    def resolve_lines(obj: Claim) -> list:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_events(obj: Claim) -> list:
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_x12(obj: Claim) -> str:
+        return selectors.claim_x12(obj)
+
+
+class ClaimFilterIn(Schema):
+    status: str = ""
+    patient_id: int | None = None
+    payer_id: int | None = None
+    batch_id: int | None = None
+    limit: int = 25
+    offset: int = 0
+
+
+class TransitionIn(Schema):
+    to: str
+    note: str = ""
+
+
+class BatchIn(Schema):
+    claim_ids: list[int] | None = None
+
+
+class BatchOut(Schema):
+    id: int
+    control_number: int
+    created_at: datetime
+    claim_count: int
+    total_charge: Decimal
+    exported_at: datetime | None
+    ack_status: str
+
+
+class VoidIn(Schema):
+    reason: str
+
+
+class EntryOut(Schema):
+    id: int
+    account: str
+    kind: str
+    amount: Decimal
+    posted_at: datetime
+    service_date: date | None
+    claim_id: int | None
+    charge_id: int | None
+    group_code: str
+    reason_code: str
+    remark_codes: list[str]
+    method: str
+    memo: str
+    username: str
+
+
+class LedgerOut(Schema):
+    patient_id: int
+    insurance_pending: Decimal
+    patient_due: Decimal
+    total: Decimal
+    entries: list[EntryOut]
+
+
+class PaymentIn(Schema):
+    amount: Decimal
+    method: str
+    reference: str
+    memo: str = ""
+
+
+class RemitClaimOut(Schema):
+    id: int
+    remittance_id: int
+    claim_id: int | None
+    patient_control_number: str
+    status_code: str
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal
+    patient_name: str
+    adjustments: list[dict]
+    remark_codes: list[str]
+    denied: bool
+
+
+class AgingOut(Schema):
+    account: str
+    b0_30: Decimal
+    b31_60: Decimal
+    b61_90: Decimal
+    b91_120: Decimal
+    b120_plus: Decimal
+    total: Decimal
+    unapplied_credit: Decimal
+
+
+class PageFilterIn(Schema):
+    limit: int = 25
+    offset: int = 0
+
+
+def _claim_detail(act, claim_id: int) -> Claim:
+    return selectors.claim_get(act, claim_id)
+
+
+@router.get("/charges/review", response=list[EncounterOut], summary="Encounters with charges waiting for review")
+def charges_review(request: HttpRequest):
+    return selectors.review_queue(require_perm(request, Perm.BILLING_MANAGE))
+
+
+@router.post("/encounters", response={201: EncounterOut},
+             summary="Record a completed appointment's encounter (diagnoses, minutes) and price its charges")
+def encounters_create(request: HttpRequest, payload: EncounterIn):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    data = charge_services.EncounterInput(
+        appointment_id=payload.appointment_id, diagnoses=tuple(payload.diagnoses), coverage_id=payload.coverage_id,
+        minutes=payload.minutes, place_of_service=payload.place_of_service, improving=payload.improving,
+        lines=tuple(charge_services.LineInput(li.procedure_code, li.units, tuple(li.modifiers),
+                                              tuple(li.diagnosis_pointers)) for li in payload.lines))
+    enc = charge_services.encounter_record(actor=act, data=data)
+    return Status(201, enc)
+
+
+@router.post("/encounters/{encounter_id}/approve", response={200: ClaimDetail, 204: None},
+             summary="Approve an encounter's charges: post them and create the claim (204 when all direct pay)")
+def encounters_approve(request: HttpRequest, encounter_id: int):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    claim = charge_services.encounter_approve(actor=act, encounter=selectors.encounter_get(act, encounter_id))
+    if claim is None:
+        return Status(204, None)
+    return _claim_detail(act, claim.pk)
+
+
+@router.post("/charges/{charge_id}/void", response=ChargeOut, summary="Void a charge still under review")
+def charges_void(request: HttpRequest, charge_id: int, payload: VoidIn):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    charge = Charge.objects.filter(pk=charge_id).first()
+    if charge is None:
+        from plexus.core.errors import ApplicationError, ErrorCode
+
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No charge {charge_id}.")
+    access_patient(act, charge.patient_id, Perm.BILLING_MANAGE, what="charge")
+    return charge_services.charge_void(actor=act, charge=charge, reason=payload.reason)
+
+
+@router.get("/claims", response=Page, summary="List claims (filter by status, patient, payer, batch)")
+def claims_list(request: HttpRequest, filters: Query[ClaimFilterIn]):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    qs = selectors.claims_list(act, selectors.ClaimFilter(filters.status, filters.patient_id, filters.payer_id,
+                                                          filters.batch_id))
+    return paginate(qs, filters.limit, filters.offset, lambda c: ClaimOut.from_orm(c).dict())
+
+
+@router.get("/claims/{claim_id}", response=ClaimDetail, summary="One claim: lines, scrub problems, history, its X12")
+def claims_get(request: HttpRequest, claim_id: int):
+    return _claim_detail(require_perm(request, Perm.BILLING_MANAGE), claim_id)
+
+
+@router.post("/claims/{claim_id}/scrub", response=ClaimDetail, summary="Scrub a claim again")
+def claims_scrub(request: HttpRequest, claim_id: int):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    claim_services.claim_scrub(actor=act, claim=selectors.claim_get(act, claim_id))
+    return _claim_detail(act, claim_id)
+
+
+@router.post("/claims/{claim_id}/transition", response=ClaimDetail,
+             summary="Move a claim by hand: appeal, close, or reopen a rejected claim for correction")
+def claims_transition(request: HttpRequest, claim_id: int, payload: TransitionIn):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    claim_services.claim_transition(actor=act, claim=selectors.claim_get(act, claim_id), to=payload.to,
+                                    note=payload.note)
+    return _claim_detail(act, claim_id)
+
+
+@router.post("/batches", response={201: BatchOut}, summary="Build an 837P batch of every ready claim (or those given)")
+def batches_create(request: HttpRequest, payload: BatchIn):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    return Status(201, claim_services.batch_build(actor=act, claim_ids=payload.claim_ids))
+
+
+@router.get("/batches", response=Page, summary="List 837P batches")
+def batches_list(request: HttpRequest, filters: Query[PageFilterIn]):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    return paginate(selectors.batches_list(act), filters.limit, filters.offset, lambda b: BatchOut.from_orm(b).dict())
+
+
+@router.get("/batches/{batch_id}", response=BatchOut, summary="One 837P batch")
+def batches_get(request: HttpRequest, batch_id: int):
+    return selectors.batch_get(require_perm(request, Perm.BILLING_MANAGE), batch_id)
+
+
+@router.get("/batches/{batch_id}/x12", summary="Download a batch's 837P file (marks it exported)")
+def batches_x12(request: HttpRequest, batch_id: int):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    batch: ClaimBatch = selectors.batch_get(act, batch_id)
+    text = claim_services.batch_export(actor=act, batch=batch)
+    response = HttpResponse(text, content_type="application/edi-x12")
+    response["Content-Disposition"] = f'attachment; filename="837P-{batch.control_number:09d}.x12"'
+    return response
+
+
+@router.get("/remittances/unmatched", response=Page, summary="835 claims that matched no claim of ours")
+def remittances_unmatched(request: HttpRequest, filters: Query[PageFilterIn]):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    return paginate(selectors.remittance_unmatched(act), filters.limit, filters.offset,
+                    lambda r: RemitClaimOut.from_orm(r).dict())
+
+
+@router.get("/denials", response=Page, summary="Denied claims not yet appealed or closed")
+def denials_list(request: HttpRequest, filters: Query[PageFilterIn]):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    return paginate(selectors.denials(act), filters.limit, filters.offset,
+                    lambda r: RemitClaimOut.from_orm(r).dict())
+
+
+@router.get("/patients/{patient_id}/ledger", response=LedgerOut, summary="A patient's ledger entries and balances")
+def patient_ledger(request: HttpRequest, patient_id: int):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    _, entries, bal = selectors.patient_ledger(act, patient_id)
+    return {"patient_id": patient_id, "insurance_pending": bal.insurance_pending, "patient_due": bal.patient_due,
+            "total": bal.total, "entries": entries}
+
+
+@router.post("/patients/{patient_id}/payments", response={201: EntryOut},
+             summary="Record a patient payment (card, cash, check, HSA/FSA) against the balance")
+def patient_payment(request: HttpRequest, patient_id: int, payload: PaymentIn):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    access_patient(act, patient_id, Perm.BILLING_MANAGE, what="payment")
+    entry: LedgerEntry = ledger.patient_payment_record(actor=act, patient_id=patient_id, amount=payload.amount,
+                                                       method=payload.method, reference=payload.reference,
+                                                       memo=payload.memo)
+    return Status(201, entry)
+
+
+@router.get("/ar-aging", response=list[AgingOut], summary="A/R aging by account in 30-day buckets")
+def ar_aging(request: HttpRequest, as_of: date | None = None):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    return selectors.ar_aging(act, as_of or timezone.localdate())
+
