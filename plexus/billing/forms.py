@@ -17,4 +17,33 @@ class EligibilityForm(forms.Form):
 
 
 class X12UploadForm(forms.Form):
-    file = forms.FileField(label="X12 file (271)")
+    file = forms.FileField(label="X12 file (271, 999, 277CA or 835)")
+
+
+class EncounterForm(forms.Form):
+    diagnoses = forms.CharField(max_length=200, label="Diagnoses (ICD-10-CM, principal first)",
+                                help_text="Separate with commas, e.g. M54.50, G89.29")
+    coverage = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Bill to")
+    minutes = forms.IntegerField(min_value=1, max_value=600, label="Minutes of treatment")
+    place_of_service = forms.ChoiceField(choices=[("11", "11 Office"), ("02", "02 Telehealth (not at home)"),
+                                                  ("10", "10 Telehealth at home")], label="Place of service")
+    improving = forms.NullBooleanField(required=False, label="Patient documented as improving",
+                                       widget=forms.Select(choices=[("unknown", "Not documented"), ("true", "Yes"),
+                                                                    ("false", "No")]))
+
+    def __init__(self, *args, coverages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coverage"].choices = [("", "Patient pays directly")] + [
+            (c.pk, f"{c.payer.name} ({c.get_priority_display().lower()})") for c in coverages]
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(max_length=16)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    method = forms.ChoiceField(choices=[("card_external", "Card (external terminal)"), ("cash", "Cash"),
+                                        ("check", "Check"), ("hsa", "HSA/FSA card")])
+    reference = forms.CharField(max_length=60, help_text="Receipt, check or terminal number")

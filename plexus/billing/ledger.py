@@ -67,7 +67,9 @@ def balance(patient_id: int) -> Balance:
     """Return the patient's balances: sums of their entries per account."""
     rows = dict(LedgerEntry.objects.filter(patient_id=patient_id).values_list("account")
                 .annotate(s=Sum("amount")).values_list("account", "s"))
-    return Balance(rows.get(Account.INSURANCE) or ZERO, rows.get(Account.PATIENT) or ZERO)
+    cents = Decimal("0.01")  # SQLite sums lose the scale
+    return Balance(Decimal(rows.get(Account.INSURANCE) or 0).quantize(cents),
+                   Decimal(rows.get(Account.PATIENT) or 0).quantize(cents))
 
 
 @dataclass(frozen=True, slots=True)

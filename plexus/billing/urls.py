@@ -9,3 +9,17 @@ urlpatterns = [
     path("eligibility/patients/<int:patient_id>/", views.patient_panel, name="patient_panel"),
     path("x12/import/", views.x12_upload, name="x12_import"),
 ]
+
+from plexus.billing import views_claims  # noqa: E402
+
+urlpatterns += [
+    path("charges/", views_claims.charge_review, name="charges"),
+    path("encounters/new/<int:appointment_id>/", views_claims.encounter_new, name="encounter_new"),
+    path("encounters/<int:encounter_id>/approve/", views_claims.encounter_approve, name="encounter_approve"),
+    path("claims/", views_claims.claims_list, name="claims"),
+    path("claims/<int:claim_id>/", views_claims.claim_detail, name="claim_detail"),
+    path("batches/<int:batch_id>/", views_claims.batch_detail, name="batch_detail"),
+    path("denials/", views_claims.denials, name="denials"),
+    path("aging/", views_claims.aging, name="aging"),
+    path("patients/<int:patient_id>/account/", views_claims.patient_account, name="patient_account"),
+]

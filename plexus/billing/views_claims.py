@@ -1,0 +1,191 @@
+"""Staff screens for charges and claims: charge review and coding, the claims list and detail, 837P
+batches, denials, A/R aging, and the patient's account (ledger) on the chart."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from plexus.billing import charges as charge_services
+from plexus.billing import claims as claim_services
+from plexus.billing import forms, ledger, selectors
+from plexus.billing.models import ClaimStatus
+from plexus.billing.views import _error_page, _readable
+from plexus.core.errors import ApplicationError, ErrorCode
+from plexus.core.permissions import Perm, user_has
+from plexus.core.views_utils import apply_errors, staff_view, ui_actor
+from plexus.patients.selectors import access_patient, active_coverages
+from plexus.scheduling.models import Appointment
+
+STATUS_TABS = [("", "All"), *ClaimStatus.choices]
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def charge_review(request):
+    act = ui_actor(request)
+    return render(request, "billing/charges.html", {
+        "encounters": selectors.review_queue(act), "backlog": selectors.encounters_to_record(act)})
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def encounter_approve(request, encounter_id: int):
+    """POST: approve the encounter's charges; answer with the review row replaced by the outcome."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    act = ui_actor(request)
+    try:
+        enc = selectors.encounter_get(act, encounter_id)
+        claim = charge_services.encounter_approve(actor=act, encounter=enc)
+    except ApplicationError as exc:
+        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
+            return _error_page(request, exc)
+        return render(request, "billing/_approved.html", {"error": exc.detail, "encounter_id": encounter_id},
+                      status=409)
+    if not request.htmx:
+        return redirect("billing:claim_detail", claim.pk) if claim else redirect("billing:charges")
+    return render(request, "billing/_approved.html", {"claim": claim, "encounter": enc})
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def encounter_new(request, appointment_id: int):
+    act = ui_actor(request)
+    appt = (Appointment.objects.select_related("service", "practitioner", "location", "patient")
+            .filter(pk=appointment_id).first())
+    if appt is None:
+        return _error_page(request, ApplicationError(ErrorCode.NOT_FOUND, f"No appointment {appointment_id}."))
+    try:
+        patient = access_patient(act, appt.patient_id, Perm.BILLING_MANAGE, what="encounter")
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    day = timezone.localdate(appt.start)
+    coverages = active_coverages(patient, day)
+    minutes = int((appt.end - appt.start).total_seconds() // 60)
+    initial = {"minutes": minutes, "place_of_service": appt.location.place_of_service,
+               "coverage": coverages[0].pk if coverages and appt.service.coverage_category != "direct_pay" else ""}
+    form = forms.EncounterForm(request.POST or None, initial=initial, coverages=coverages)
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            charge_services.encounter_record(actor=act, data=charge_services.EncounterInput(
+                appointment_id=appt.pk, diagnoses=tuple(d for d in c["diagnoses"].split(",") if d.strip()),
+                coverage_id=c["coverage"], minutes=c["minutes"], place_of_service=c["place_of_service"],
+                improving=c["improving"]))
+            return redirect(f"{reverse('billing:charges')}#review")
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+    return render(request, "billing/encounter_form.html", {"form": form, "appt": appt, "patient": patient},
+                  status=422 if form.errors else 200)
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def claims_list(request):
+    act = ui_actor(request)
+    status = request.GET.get("status", "")
+    if status not in ClaimStatus.values:
+        status = ""
+    error = None
+    if request.method == "POST":
+        try:
+            batch = claim_services.batch_build(actor=act)
+            return redirect("billing:batch_detail", batch.pk)
+        except ApplicationError as exc:
+            error = exc.detail
+    claims = list(selectors.claims_list(act, selectors.ClaimFilter(status=status))[:200])
+    counts = selectors.claim_counts(act)
+    tabs = [(value, label, sum(counts.values()) if not value else counts.get(value, 0)) for value, label in STATUS_TABS]
+    return render(request, "billing/claims.html", {
+        "claims": claims, "status": status, "tabs": tabs, "error": error,
+        "batches": list(selectors.batches_list(act)[:10]), "ready": counts.get(ClaimStatus.READY, 0),
+    }, status=409 if error else 200)
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def claim_detail(request, claim_id: int):
+    act = ui_actor(request)
+    try:
+        claim = selectors.claim_get(act, claim_id)
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    form = forms.TransitionForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["to"] == "scrub":
+                claim_services.claim_scrub(actor=act, claim=claim)
+            else:
+                claim_services.claim_transition(actor=act, claim=claim, to=form.cleaned_data["to"],
+                                                note=form.cleaned_data["note"])
+            return redirect("billing:claim_detail", claim.pk)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+            status = 409 if exc.code == ErrorCode.CONFLICT else 422
+    from plexus.billing.models import MANUAL_TRANSITIONS
+
+    return render(request, "billing/claim_detail.html", {
+        "claim": claim, "x12": selectors.claim_x12(claim), "form": form,
+        "moves": [(to, ClaimStatus(to).label) for to in MANUAL_TRANSITIONS.get(claim.status, ())],
+        "remits": list(claim.remittances.all()), "encounter": claim.encounter,
+    }, status=status)
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def batch_detail(request, batch_id: int):
+    act = ui_actor(request)
+    try:
+        batch = selectors.batch_get(act, batch_id)
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    if request.GET.get("download"):
+        text = claim_services.batch_export(actor=act, batch=batch)
+        response = HttpResponse(text, content_type="application/edi-x12")
+        response["Content-Disposition"] = f'attachment; filename="837P-{batch.control_number:09d}.x12"'
+        return response
+    return render(request, "billing/batch_detail.html", {
+        "batch": batch, "claims": list(batch.claims.select_related("patient", "payer")), "x12": _readable(batch.x12)})
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def denials(request):
+    act = ui_actor(request)
+    return render(request, "billing/denials.html", {
+        "denials": list(selectors.denials(act)[:200]), "unmatched": list(selectors.remittance_unmatched(act)[:200]),
+        "remittances": list(selectors.remittances_list(act)[:20])})
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def aging(request):
+    act = ui_actor(request)
+    today = timezone.localdate()
+    return render(request, "billing/aging.html", {"rows": selectors.ar_aging(act, today), "as_of": today})
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def patient_account(request, patient_id: int):
+    """The chart's account panel (htmx): balances, ledger entries, claims; POST records a payment."""
+    act = ui_actor(request)
+    form = forms.PaymentForm(request.POST or None)
+    can_manage = user_has(request.user, Perm.BILLING_MANAGE)
+    status = 200
+    if request.method == "POST":
+        if not can_manage:
+            return _error_page(request, ApplicationError(ErrorCode.FORBIDDEN, "Recording payments is for billing."))
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                ledger.patient_payment_record(actor=act, patient_id=patient_id, amount=c["amount"], method=c["method"],
+                                              reference=c["reference"])
+                form = forms.PaymentForm()
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+        status = 422 if form.errors else 200
+    try:
+        patient, entries, balance = selectors.patient_ledger(act, patient_id)
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    claims = list(patient.claims.select_related("payer").order_by("-service_date", "-id")[:20]) if can_manage else []
+    return render(request, "billing/_account.html", {
+        "patient": patient, "entries": entries[-50:], "balance": balance, "claims": claims, "form": form,
+        "can_manage": can_manage}, status=status)
+
