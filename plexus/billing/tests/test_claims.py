@@ -223,7 +223,7 @@ def _round_trip(actor, completed_visit):
 
 
 def test_999_and_277ca_accept_the_claims(billing_actor, completed_visit):
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    acu, _em, _batch, answers = _round_trip(billing_actor, completed_visit)
     r999 = x12_import(actor=billing_actor, text=answers.ack_999, source_name="ack.999")
     assert (r999.kind, r999.accepted, r999.rejected) == ("999", 2, 0)
     r277 = x12_import(actor=billing_actor, text=answers.ack_277ca, source_name="ack.277")
@@ -235,7 +235,7 @@ def test_999_and_277ca_accept_the_claims(billing_actor, completed_visit):
 
 
 def test_277ca_rejection_sends_the_claim_back(billing_actor, completed_visit):
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    acu, _em, _batch, answers = _round_trip(billing_actor, completed_visit)
     rejected = answers.ack_277ca.replace(f"TRN*2*{acu.patient_control_number}~STC*A2:20:PR",
                                          f"TRN*2*{acu.patient_control_number}~STC*A7:562:85")
     result = x12_import(actor=billing_actor, text=rejected, source_name="ack.277")
@@ -249,7 +249,7 @@ def test_277ca_rejection_sends_the_claim_back(billing_actor, completed_visit):
 
 
 def test_835_posts_payments_adjustments_and_patient_responsibility_once(billing_actor, completed_visit):
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    acu, _em, _batch, answers = _round_trip(billing_actor, completed_visit)
     before = ledger.balance(acu.patient_id)
     assert before.insurance_pending == Decimal("475.00")
     ok, messages = validate_with_pyx12(answers.remit_835, with_ack=False)
@@ -270,7 +270,7 @@ def test_835_posts_payments_adjustments_and_patient_responsibility_once(billing_
 
 
 def test_835_denial_goes_to_the_denial_list(billing_actor, completed_visit):
-    acu, em, batch, _ = _round_trip(billing_actor, completed_visit)
+    acu, _em, batch, _ = _round_trip(billing_actor, completed_visit)
     answers = adjudicate(batch.x12, created=NOW, control_number=8,
                          policy=Policy(denied_codes=frozenset({"97810", "97811"})))
     x12_import(actor=billing_actor, text=answers.remit_835, source_name="era.835")
@@ -284,7 +284,7 @@ def test_835_denial_goes_to_the_denial_list(billing_actor, completed_visit):
 
 
 def test_835_for_an_unknown_claim_is_kept_unmatched(billing_actor, completed_visit):
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    acu, _em, _batch, answers = _round_trip(billing_actor, completed_visit)
     text = answers.remit_835.replace(f"CLP*{acu.patient_control_number}*", "CLP*UNKNOWN123*")
     result = x12_import(actor=billing_actor, text=text, source_name="era.835")
     assert (result.matched, result.unmatched) == (1, 1)
@@ -293,7 +293,7 @@ def test_835_for_an_unknown_claim_is_kept_unmatched(billing_actor, completed_vis
 
 
 def test_malformed_835_imports_nothing_and_names_the_segment(billing_actor, completed_visit):
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    _acu, _em, _batch, answers = _round_trip(billing_actor, completed_visit)
     broken = answers.remit_835.replace("CAS*CO*45*", "CAS*XX*45*", 1)
     with pytest.raises(ApplicationError) as exc:
         x12_import(actor=billing_actor, text=broken, source_name="era.835")
