@@ -16,6 +16,7 @@ from plexus.billing.api import router as billing_router
 from plexus.core.api import router as core_router
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.services import api_token_authenticate
+from plexus.messaging.api import router as messaging_router
 from plexus.patients.api import router as patients_router
 from plexus.scheduling.api import router as scheduling_router
 
@@ -87,4 +88,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
 api.add_router("/", core_router)
 api.add_router("/patients", patients_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/messaging", messaging_router)
 api.add_router("/billing", billing_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "plexus.core",
     "plexus.patients",
+    "plexus.messaging",
     "plexus.scheduling",
     "plexus.billing",
 ]
@@ -190,8 +191,24 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Email: SMTP when EMAIL_HOST is set, else files in DATA_DIR/outbox-mail (tests use locmem).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.locmem.EmailBackend" if TESTING
+    else "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
 EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("PLEXUS_EMAIL_FROM", "Plexus <reminders@plexus.invalid>")
+# The address patients reach Plexus at (links in reminders); SMS settings are read by
+# plexus/messaging/channels.py from PLEXUS_SMS_* (see docs/messaging.md).
+PLEXUS_PUBLIC_URL = os.environ.get("PLEXUS_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

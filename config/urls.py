@@ -9,5 +9,6 @@ urlpatterns = [
     path("patients/", include("plexus.patients.urls")),
     path("schedule/", include("plexus.scheduling.urls")),
     path("billing/", include("plexus.billing.urls")),
+    path("messaging/", include("plexus.messaging.urls")),
     path("", include("plexus.core.urls")),
 ]

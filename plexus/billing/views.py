@@ -3,12 +3,14 @@ panel (htmx), and the X12 import screen with the unmatched list."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from plexus.billing import forms, selectors, services
 from plexus.billing.benefits import DEFAULT_SERVICE_TYPES
+from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode
+from plexus.core.models import AuditAction
 from plexus.core.permissions import Perm, user_has
 from plexus.core.views_utils import apply_errors, staff_view, ui_actor
 from plexus.patients.models import Patient
@@ -28,6 +30,21 @@ def _readable(x12: str) -> str:
         return x12
     terminator = x12[105]
     return "\n".join(s.strip() + terminator for s in x12.split(terminator) if s.strip())
+
+
+@staff_view(Perm.ELIGIBILITY_RUN)
+def eligibility_upcoming(request):
+    """POST: check every patient with an insurance-billed visit in the next days (the reconciler, now)."""
+    from plexus.billing.reconcilers import ELIGIBILITY_DAYS_AHEAD, reconcile_eligibility
+
+    if request.method != "POST":
+        return redirect("billing:eligibility")
+    sent = reconcile_eligibility(now=timezone.now())
+    record(ui_actor(request), AuditAction.CREATE, "eligibility.upcoming", detail=f"{sent} checks sent")
+    request.session["eligibility_notice"] = (
+        f"{sent} eligibility check{'s' if sent != 1 else ''} sent for patients booked in the next "
+        f"{ELIGIBILITY_DAYS_AHEAD} days" + ("." if sent else " (everyone already has a recent answer)."))
+    return redirect("billing:eligibility")
 
 
 @staff_view(Perm.ELIGIBILITY_RUN)
@@ -56,7 +73,8 @@ def eligibility(request):
             else:
                 form.add_error("chart_number", exc.detail)
     recent = list(selectors.checks_list(act, selectors.CheckFilter())[:RECENT])
-    return render(request, "billing/eligibility.html", {"form": form, "check": check, "recent": recent},
+    return render(request, "billing/eligibility.html", {"form": form, "check": check, "recent": recent,
+                                                        "notice": request.session.pop("eligibility_notice", "")},
                   status=422 if form.errors else 200)
 
 

@@ -29,6 +29,9 @@ class Perm(StrEnum):
     BILLING_MANAGE = "billing.manage"  # charges, claims, batches, remittance posting
     CLINICAL_VIEW = "clinical.view"  # clinical notes, clinical documents, care-team updates content
     AUDIT_VIEW = "audit.view"
+    MESSAGING_VIEW = "messaging.view"  # message log, reminder previews, patients' replies
+    MESSAGING_SEND = "messaging.send"  # send a visit's reminder now
+    TEMPLATES_MANAGE = "templates.manage"  # edit message templates
 
 
 R = Role
@@ -50,6 +53,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.BILLING_MANAGE: frozenset({R.ADMIN, R.BILLING}),
     Perm.CLINICAL_VIEW: frozenset({R.PRACTITIONER}),
     Perm.AUDIT_VIEW: frozenset({R.ADMIN}),
+    Perm.MESSAGING_VIEW: frozenset({R.ADMIN, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.MESSAGING_SEND: frozenset({R.ADMIN, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.TEMPLATES_MANAGE: frozenset({R.ADMIN}),
 }
 
 

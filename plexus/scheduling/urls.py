@@ -18,3 +18,12 @@ urlpatterns = [
     path("patients/<int:patient_id>/visits/", views.patient_visits, name="patient_visits"),
     path("feeds/<str:token>.ics", views.feed, name="feed"),
 ]
+
+# Reminders (plexus/scheduling/views_reminders.py): staff preview / send now, and the patient's signed link.
+from plexus.scheduling import views_reminders  # noqa: E402
+
+urlpatterns += [
+    path("blocks/<int:block_id>/reminders/", views_reminders.block_reminders, name="block_reminders"),
+    path("blocks/<int:block_id>/reminders/send/", views_reminders.block_reminder_send, name="block_reminder_send"),
+    path("visit/<str:token>/", views_reminders.visit_link, name="visit_link"),
+]

@@ -46,6 +46,7 @@ VIEW_ROUTES = [
     ("post", "/billing/eligibility/patients/{patient}/", Perm.ELIGIBILITY_RUN, {}),
     ("get", "/billing/x12/import/", Perm.BILLING_MANAGE, None),
     ("post", "/billing/x12/import/", Perm.BILLING_MANAGE, {}),
+    ("post", "/billing/eligibility/upcoming/", Perm.ELIGIBILITY_RUN, {}),
     ("get", "/billing/charges/", Perm.BILLING_MANAGE, None),
     ("get", "/billing/encounters/new/{appointment}/", Perm.BILLING_MANAGE, None),
     ("post", "/billing/encounters/new/{appointment}/", Perm.BILLING_MANAGE, {}),

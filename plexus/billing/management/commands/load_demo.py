@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from plexus.billing.demo import load_billing_demo
+from plexus.billing.demo_claims import load_claims_demo
 from plexus.core.audit import Actor, record
 from plexus.core.demo import catalog
 from plexus.core.demo.loader import load_setup
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         added, coverages = load_patients(PATIENTS_PER_SCALE * scale)
         counts.update(load_schedule_demo(anchor=TODAY_ANCHOR, scale=scale))
         counts.update(load_billing_demo(anchor=TODAY_ANCHOR, scale=scale))
+        counts.update(load_claims_demo(anchor=TODAY_ANCHOR))
         record(Actor.system("cli"), AuditAction.IMPORT, "demo", detail=f"load_demo scale={scale}: {added} patients")
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.stdout.write(

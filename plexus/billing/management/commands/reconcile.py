@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from plexus.billing.reconcilers import reconcile_eligibility
+from plexus.scheduling.reminders import reconcile_reminders
 
-RECONCILERS = {"eligibility": reconcile_eligibility}
+RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders}
 
 
 class Command(BaseCommand):

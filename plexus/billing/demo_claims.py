@@ -1,0 +1,114 @@
+"""Demo data for claims: encounters for recent completed visits, a practice fee schedule, claims
+through the scrubber, 837P batches per payer, and each payer's simulated 999, 277CA and 835 imported
+through the same path as clearinghouse files (plexus.billing.payer_sim). Deterministic; a second run
+adds nothing.
+
+What a billing specialist finds on a Monday morning: paid and denied claims with patient balances
+from two weeks ago, batches waiting for their answers from last week, and the last few days'
+visits waiting in charge review.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from plexus.billing.charges import EncounterInput, catalog_unit_fee, encounter_approve, encounter_record
+from plexus.billing.claims import batch_build
+from plexus.billing.models import ClaimStatus, Encounter, FeeSchedule, FeeScheduleEntry
+from plexus.billing.payer_sim import Policy, adjudicate
+from plexus.billing.services import x12_import
+from plexus.core.audit import Actor
+from plexus.core.errors import ApplicationError
+from plexus.core.models import Service
+from plexus.patients.models import Priority
+from plexus.scheduling.models import Appointment, Status
+
+DEFAULT_SCHEDULE = "Practice default"
+# A plausible principal (and secondary) diagnosis per discipline (ICD-10-CM).
+DIAGNOSES = {"md": ("M54.50", "G89.29"), "np": ("M54.50",), "lac": ("M54.50",), "dc": ("M99.03", "M54.50"),
+             "rd": ("E11.9",), "psy": ("F41.1",), "lmt": ("M62.830",), "coach": ("Z71.3",)}
+PAID_BEFORE_DAYS, BATCHED_BEFORE_DAYS, REVIEW_DAYS = 14, 7, 3
+MAX_ENCOUNTERS = 70
+RECENT_IN_REVIEW = 10
+
+
+def ensure_fee_schedule() -> FeeSchedule:
+    """The practice default schedule: one fee per code and unit from the service catalog."""
+    schedule, _ = FeeSchedule.objects.get_or_create(name=DEFAULT_SCHEDULE, payer=None)
+    fees: dict[str, Decimal] = {}
+    for service in Service.objects.order_by("pk"):
+        fee = catalog_unit_fee(service)
+        fees[service.procedure_code] = min(fee, fees.get(service.procedure_code, fee))
+    existing = set(schedule.entries.values_list("procedure_code", flat=True))
+    FeeScheduleEntry.objects.bulk_create([FeeScheduleEntry(schedule=schedule, procedure_code=code, amount=fee)
+                                          for code, fee in sorted(fees.items()) if code not in existing])
+    return schedule
+
+
+def _visits(anchor: date) -> list[Appointment]:
+    start = datetime.combine(anchor - timedelta(days=28), time(0), tzinfo=UTC)
+    end = datetime.combine(anchor, time(0), tzinfo=UTC)
+    qs = (Appointment.objects.filter(status=Status.COMPLETED, start__gte=start, start__lt=end,
+                                     patient__coverages__priority=Priority.PRIMARY)
+          .exclude(patient__address_line1="").select_related("service", "practitioner__discipline", "patient")
+          .distinct().order_by("start", "pk"))
+    review_from = datetime.combine(anchor - timedelta(days=REVIEW_DAYS), time(0), tzinfo=UTC)
+    older = list(qs.filter(start__lt=review_from)[:MAX_ENCOUNTERS])
+    recent = list(qs.filter(start__gte=review_from).order_by("-start", "pk")[:RECENT_IN_REVIEW])
+    return older + recent
+
+
+def load_claims_demo(*, anchor: date) -> dict[str, int]:
+    """Create the demo's encounters, claims, batches and remittances (nothing when they exist)."""
+    ensure_fee_schedule()
+    if Encounter.objects.exists():
+        return {"encounters": 0, "claims": 0, "remittances": 0}
+    actor = Actor.system("cli")
+    now = datetime.combine(anchor, time(9), tzinfo=UTC)
+    claims = []
+    encounters = 0
+    with transaction.atomic():
+        for appt in _visits(anchor):
+            day = timezone.localdate(appt.start)
+            coverage = next((c for c in appt.patient.coverages.filter(priority=Priority.PRIMARY)
+                             if c.is_active_on(day)), None)
+            dx = DIAGNOSES.get(appt.practitioner.discipline.code, ("Z00.00",))
+            try:
+                enc = encounter_record(actor=actor, data=EncounterInput(
+                    appointment_id=appt.pk, diagnoses=dx, coverage_id=coverage.pk if coverage else None,
+                    improving=True), now=now)
+            except ApplicationError:
+                continue  # e.g. a visit shorter than one billable unit: nothing to charge
+            encounters += 1
+            if (anchor - day).days <= REVIEW_DAYS:
+                continue  # the last few days wait in charge review
+            claim = encounter_approve(actor=actor, encounter=enc, now=now)
+            if claim is not None:
+                claims.append(claim)
+    remittances = 0
+    by_payer: dict[int, list] = defaultdict(list)
+    for claim in claims:
+        claim.refresh_from_db()
+        if claim.status == ClaimStatus.READY and (anchor - claim.service_date).days > BATCHED_BEFORE_DAYS:
+            by_payer[claim.payer_id].append(claim)
+    for n, (_, payer_claims) in enumerate(sorted(by_payer.items()), start=1):
+        built = datetime.combine(anchor - timedelta(days=PAID_BEFORE_DAYS - 4), time(18), tzinfo=UTC)
+        batch = batch_build(actor=actor, claim_ids=[c.pk for c in payer_claims], now=built)
+        if n % 4 == 0:
+            continue  # this payer has not answered yet: claims stay submitted
+        answered = (built + timedelta(days=3)).replace(tzinfo=None)
+        # One payer refuses acupuncture and chiropractic outright (CO-96): the denial list has work in it.
+        policy = Policy(denied_codes=frozenset({"97810", "97811", "98940", "98941"})) if n == 2 else Policy()
+        answers = adjudicate(batch.x12, created=answered, control_number=9000 + n, policy=policy)
+        when = built + timedelta(days=3)
+        x12_import(actor=actor, text=answers.ack_999, source_name=f"demo-{batch.control_number}.999", now=when)
+        x12_import(actor=actor, text=answers.ack_277ca, source_name=f"demo-{batch.control_number}.277", now=when)
+        x12_import(actor=actor, text=answers.remit_835, source_name=f"demo-{batch.control_number}.835",
+                   now=when + timedelta(days=4))
+        remittances += 1
+    return {"encounters": encounters, "claims": len(claims), "remittances": remittances}
