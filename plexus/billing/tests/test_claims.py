@@ -350,3 +350,20 @@ def test_patient_payment_lowers_the_balance_once(billing_actor, completed_visit)
     assert ledger.balance(enc.patient_id).patient_due == Decimal("70.00")
     rows = {r.account: r for r in ledger.aging(date(2026, 11, 27))}
     assert rows[Account.PATIENT].b0_30 == Decimal("70.00")
+
+
+def test_export_claims_command_writes_the_same_file_twice(billing_actor, completed_visit, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    _claim_for(billing_actor, completed_visit)
+    first, second = tmp_path / "a.x12", tmp_path / "b.x12"
+    call_command("export_claims", "--build", "--out", str(first))
+    batch = Claim.objects.get().batch
+    call_command("export_claims", "--batch", str(batch.control_number), "--out", str(second))
+    assert first.read_text() == second.read_text() == batch.x12
+    assert first.read_text().count("CLM*") == 1
+    with pytest.raises(CommandError, match="No claims are ready"):
+        call_command("export_claims", "--build", "--out", str(tmp_path / "c.x12"))
+    with pytest.raises(CommandError, match="No claim batch 999"):
+        call_command("export_claims", "--batch", "999", "--out", str(tmp_path / "d.x12"))
+    assert not (tmp_path / "c.x12").exists()
