@@ -202,7 +202,8 @@ def test_batch_837p_validates_with_pyx12_and_rebuilding_is_identical(billing_act
 
 def test_batch_leaves_out_claims_with_scrub_errors(billing_actor, completed_visit, addressed):
     good = _claim_for(billing_actor, completed_visit)
-    bad = _claim_for(billing_actor, completed_visit, dx=("M54.50",))
+    later = lambda *a, **k: completed_visit(*a, **{**k, "hour": 14})  # noqa: E731 (no overlap on PostgreSQL)
+    bad = _claim_for(billing_actor, later, dx=("M54.50",))
     bad.lines.update(diagnosis_pointers=[5])
     claim_scrub(actor=billing_actor, claim=bad)
     batch = batch_build(actor=billing_actor)
