@@ -15,6 +15,7 @@ from plexus.billing import ledger, selectors
 from plexus.billing.api import router
 from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry
 from plexus.core.api_utils import Page, paginate, require_perm
+from plexus.core.errors import ApplicationError, ErrorCode
 from plexus.core.permissions import Perm
 from plexus.patients.selectors import access_patient
 
@@ -267,8 +268,6 @@ def charges_void(request: HttpRequest, charge_id: int, payload: VoidIn):
     act = require_perm(request, Perm.BILLING_MANAGE)
     charge = Charge.objects.filter(pk=charge_id).first()
     if charge is None:
-        from plexus.core.errors import ApplicationError, ErrorCode
-
         raise ApplicationError(ErrorCode.NOT_FOUND, f"No charge {charge_id}.")
     access_patient(act, charge.patient_id, Perm.BILLING_MANAGE, what="charge")
     return charge_services.charge_void(actor=act, charge=charge, reason=payload.reason)

@@ -18,11 +18,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from plexus.billing import benefits as bn
+from plexus.billing.ledger import actor_name
 from plexus.billing.models import (
     MANUAL_TRANSITIONS,
     AckFile,
     Authorization,
+    BenefitLine,
     Charge,
+    CheckStatus,
     Claim,
     ClaimBatch,
     ClaimEvent,
@@ -49,12 +52,7 @@ MEDICARE_TYPES = (PayerType.MEDICARE,)
 OPEN_STATUSES = (ClaimStatus.DRAFT, ClaimStatus.READY)
 
 
-def _name(actor: Actor) -> str:
-    user = actor.user
-    return user.username if user is not None and getattr(user, "is_authenticated", False) else f"system:{actor.via}"
-
-
-def _move(claim: Claim, to: str, *, by: str, at: datetime, note: str = "") -> None:
+def move_status(claim: Claim, to: str, *, by: str, at: datetime, note: str = "") -> None:
     """Set ``claim``'s status and write the event (caller saves other fields)."""
     if claim.status == to and not note:
         return
@@ -145,15 +143,17 @@ def find_authorization(coverage: Coverage, codes: Sequence[str], on: date) -> Au
     return None
 
 
+def _latest_benefit(coverage: Coverage, codes: Sequence[str], **filters) -> BenefitLine | None:
+    """The newest answered benefit line of ``coverage`` for the service types of ``codes``."""
+    stcs = {bn.service_type_for(c) for c in codes} - {""}
+    return (BenefitLine.objects.filter(eligibility_check__coverage=coverage, service_type__in=stcs,
+                                       eligibility_check__status=CheckStatus.ANSWERED, **filters)
+            .order_by("-eligibility_check__answered_at").first())
+
+
 def authorization_required(coverage: Coverage, codes: Sequence[str], on: date) -> bool:
     """True when the latest eligibility answer for the coverage says these services need authorisation."""
-    from plexus.billing.models import BenefitLine, CheckStatus
-
-    stcs = {bn.service_type_for(c) for c in codes} - {""}
-    line = (BenefitLine.objects.filter(eligibility_check__coverage=coverage, service_type__in=stcs,
-                                       eligibility_check__status=CheckStatus.ANSWERED,
-                                       eligibility_check__service_date__lte=on + timedelta(days=30))
-            .order_by("-eligibility_check__answered_at").first())
+    line = _latest_benefit(coverage, codes, eligibility_check__service_date__lte=on + timedelta(days=30))
     return bool(line and line.auth_required)
 
 
@@ -181,12 +181,7 @@ def limit_warnings(*, coverage: Coverage, codes: Sequence[str], on: date, units:
     elif authorization_required(coverage, codes, on):
         out.append(LimitWarning("auth-missing", "The plan requires prior authorisation for this service "
                                                 "and none is on file."))
-    from plexus.billing.models import BenefitLine, CheckStatus
-
-    stcs = {bn.service_type_for(c) for c in codes} - {"", "30"}
-    line = (BenefitLine.objects.filter(eligibility_check__coverage=coverage, service_type__in=stcs, specific=True,
-                                       eligibility_check__status=CheckStatus.ANSWERED)
-            .order_by("-eligibility_check__answered_at").first())
+    line = _latest_benefit(coverage, [c for c in codes if bn.service_type_for(c) != bn.GENERAL], specific=True)
     if line is not None and line.visits_remaining is not None and line.visits_remaining < 1:
         out.append(LimitWarning("visit-limit", f"{line.label}: the plan's {line.visits_total} visits "
                                                f"{line.visit_period or ''} are used up.".replace("  ", " ")))
@@ -236,7 +231,7 @@ def claim_create_from_encounter(*, actor: Actor, encounter: Encounter, charges: 
                   service_date=encounter.service_date)
         for i, c in enumerate(charges)
     ])
-    ClaimEvent.objects.create(claim=claim, at=now, username=_name(actor), from_status="", to_status=claim.status,
+    ClaimEvent.objects.create(claim=claim, at=now, username=actor_name(actor), from_status="", to_status=claim.status,
                               note="Created from encounter" + (" (secondary)" if primary else ""))
     record(actor, AuditAction.CREATE, "claim", claim.pk, patient_id=claim.patient_id, changed_fields=["lines"])
     return claim_scrub(actor=actor, claim=claim, today=timezone.localdate(now), now=now)
@@ -254,15 +249,11 @@ def claim_facts(claim: Claim, practice: Practice | None, today: date) -> ClaimFa
                             tuple(li.diagnosis_pointers), li.service_date) for li in claim.lines.all())
     codes = [li.procedure_code for li in lines]
     last90, year = acupuncture_visits(claim.patient_id, claim.service_date, claim.pk)
-    supervising = claim.supervising
-    performer = claim.encounter.practitioner
-    if supervising is None and performer.pk != claim.rendering_id:
-        supervising = None  # incident-to: the supervisor renders
     return ClaimFacts(
         payer_type=payer_type, billing_npi=practice.group_npi if practice else "",
         billing_tax_id=practice.tax_id if practice else "",
         rendering=_provider_facts(claim.rendering if claim.rendering_id else None, claim.payer_id),
-        supervising=_provider_facts(supervising, claim.payer_id), diagnoses=tuple(claim.diagnoses),
+        supervising=_provider_facts(claim.supervising, claim.payer_id), diagnoses=tuple(claim.diagnoses),
         lines=lines, place_of_service=claim.place_of_service, member_id=claim.coverage.member_id,
         subscriber_address_complete=_subscriber_address_complete(claim),
         timely_filing_days=TIMELY_FILING_DAYS.get(payer_type, 90),
@@ -297,7 +288,7 @@ def claim_scrub(*, actor: Actor, claim: Claim, today: date | None = None, now: d
     claim.problems, claim.scrubbed_at = problems, now
     if claim.status in OPEN_STATUSES:
         has_errors = any(p["severity"] == "error" for p in problems)
-        _move(claim, ClaimStatus.DRAFT if has_errors else ClaimStatus.READY, by=_name(actor), at=now,
+        move_status(claim, ClaimStatus.DRAFT if has_errors else ClaimStatus.READY, by=actor_name(actor), at=now,
               note="" if not has_errors else f"{sum(p['severity'] == 'error' for p in problems)} scrub errors")
     claim.save()
     return claim
@@ -319,7 +310,7 @@ def claim_transition(*, actor: Actor, claim: Claim, to: str, note: str = "", now
                                [FieldError("status", f"Not allowed from {claim.status}.")])
     if to == ClaimStatus.APPEALED and not note.strip():
         raise validation_error([FieldError("note", "Say what the appeal argues.")])
-    _move(claim, to, by=_name(actor), at=now, note=note)
+    move_status(claim, to, by=actor_name(actor), at=now, note=note)
     claim.save()
     record(actor, AuditAction.UPDATE, "claim", claim.pk, patient_id=claim.patient_id, changed_fields=["status"])
     if to == ClaimStatus.DRAFT:
@@ -466,7 +457,7 @@ def batch_build(*, actor: Actor, claim_ids: Sequence[int] | None = None, now: da
     text, st_of = batch_x12(batch, claims, practice)
     for c in claims:
         c.transaction_set = st_of[c.pk]
-        _move(c, ClaimStatus.SUBMITTED, by=_name(actor), at=now, note=f"In 837P batch {batch.control_number}")
+        move_status(c, ClaimStatus.SUBMITTED, by=actor_name(actor), at=now, note=f"In 837P batch {batch.control_number}")
         c.save(update_fields=["transaction_set", "status", "updated_at"])
     batch.x12, batch.claim_count = text, len(claims)
     batch.total_charge = sum((c.total_charge for c in claims), Decimal(0))
@@ -542,7 +533,7 @@ def import_999(*, actor: Actor, acks: Sequence[x12.FunctionalAck], text: str, so
             for claim in claims:
                 if tx.status in ACCEPTED_999:
                     result.accepted += 1
-                    ClaimEvent.objects.create(claim=claim, at=now, username=_name(actor), from_status=claim.status,
+                    ClaimEvent.objects.create(claim=claim, at=now, username=actor_name(actor), from_status=claim.status,
                                               to_status=claim.status, note=f"999: transaction {tx.control_number} "
                                                                            f"accepted ({tx.status})")
                     continue
@@ -552,7 +543,7 @@ def import_999(*, actor: Actor, acks: Sequence[x12.FunctionalAck], text: str, so
                 claim.problems = [*claim.problems, {"code": "999-rejected", "field": "x12", "severity": "error",
                                                     "message": f"Rejected by the 999: {errors}"}]
                 if claim.status == ClaimStatus.SUBMITTED:
-                    _move(claim, ClaimStatus.REJECTED, by=_name(actor), at=now, note=f"999 rejected: {errors}")
+                    move_status(claim, ClaimStatus.REJECTED, by=actor_name(actor), at=now, note=f"999 rejected: {errors}")
                 claim.save()
     _ack_file("999", text, source_name, result, now)
     return result
@@ -581,13 +572,13 @@ def import_277ca(*, actor: Actor, acks: Sequence[x12.ClaimAck], text: str, sourc
             claim.problems = [*claim.problems, {"code": "277ca-rejected", "field": "x12", "severity": "error",
                                                 "message": f"Rejected by the payer's 277CA ({reasons})."}]
             if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED):
-                _move(claim, ClaimStatus.REJECTED, by=_name(actor), at=now, note=f"277CA {reasons}")
+                move_status(claim, ClaimStatus.REJECTED, by=actor_name(actor), at=now, note=f"277CA {reasons}")
         elif categories & ACCEPTED_277:
             result.accepted += 1
             if ack.payer_claim_number:
                 claim.payer_claim_number = ack.payer_claim_number[:50]
             if claim.status == ClaimStatus.SUBMITTED:
-                _move(claim, ClaimStatus.ACCEPTED, by=_name(actor), at=now, note=f"277CA {reasons}")
+                move_status(claim, ClaimStatus.ACCEPTED, by=actor_name(actor), at=now, note=f"277CA {reasons}")
         claim.save()
     _ack_file("277CA", text, source_name, result, now)
     return result

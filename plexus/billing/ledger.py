@@ -110,12 +110,6 @@ def entries_for(patient_id: int):
             .select_related("claim", "charge").order_by("posted_at", "id"))
 
 
-KIND_SIGN = {
-    # What each kind may do to its account: +1 raises it, -1 lowers it (0: either).
-    EntryKind.CHARGE: 1, EntryKind.INSURANCE_PAYMENT: -1, EntryKind.ADJUSTMENT: 0, EntryKind.TRANSFER: 0,
-    EntryKind.PATIENT_PAYMENT: -1, EntryKind.REFUND: 1, EntryKind.WRITE_OFF: -1, EntryKind.CREDIT: -1,
-}
-
 
 PAYMENT_METHODS = {"card": "Card (processor)", "card_external": "Card (external terminal)", "cash": "Cash",
                    "check": "Check", "hsa": "HSA/FSA card"}

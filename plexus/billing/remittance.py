@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from plexus.billing import ledger
-from plexus.billing.claims import _move, _name, claim_create_from_encounter
+from plexus.billing.claims import claim_create_from_encounter, move_status
+from plexus.billing.ledger import actor_name
 from plexus.billing.models import (
     Account,
     Charge,
@@ -116,7 +117,7 @@ def _post_claim(actor: Actor, remit: Remittance, rc: RemittanceClaim, claim: Cla
     note = f"835 {remit.trace_number}: paid {cp.paid:.2f}, patient {cp.patient_responsibility:.2f}"
     if rc.denied:
         note += f"; denied ({', '.join(a['group'] + '-' + a['reason'] for a in rc.adjustments) or 'no reason'})"
-    _move(claim, to, by=_name(actor), at=now, note=note)
+    move_status(claim, to, by=actor_name(actor), at=now, note=note)
     claim.save()
 
 
@@ -159,7 +160,7 @@ def post_remittances(*, actor: Actor, remittances: Iterable[x12.Remittance], tex
         remit = Remittance.objects.create(
             sha256=sha256, trace_number=r.trace_number[:50], payer_name=r.payer.name[:200],
             payer_identifier=payer_key[:80], payment_amount=r.payment_amount, payment_date=r.payment_date,
-            source_name=source_name[:300], x12=text, received_at=now, posted_by=_name(actor))
+            source_name=source_name[:300], x12=text, received_at=now, posted_by=actor_name(actor))
         result.remittances += 1
         result.remittance_ids.append(remit.pk)
         pcns = [cp.patient_control_number for cp in r.claims]
