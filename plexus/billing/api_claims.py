@@ -11,13 +11,16 @@ from ninja import Query, Schema, Status
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import ledger, selectors
+from plexus.billing import ledger, selectors, visit_coverage
 from plexus.billing.api import router
 from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry
 from plexus.core.api_utils import Page, paginate, require_perm
-from plexus.core.errors import ApplicationError, ErrorCode
+from plexus.core.audit import record
+from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
+from plexus.core.models import AuditAction, Location
 from plexus.core.permissions import Perm
 from plexus.patients.selectors import access_patient
+from plexus.scheduling.models import Appointment, VisitBlock
 
 
 class LineIn(Schema):
@@ -367,3 +370,87 @@ def ar_aging(request: HttpRequest, as_of: date | None = None):
     act = require_perm(request, Perm.BILLING_MANAGE)
     return selectors.ar_aging(act, as_of or timezone.localdate())
 
+
+
+class ComponentCoverageOut(Schema):
+    appointment_id: int
+    service: str
+    stream: str
+    light: str
+    reasons: list[str]
+    warnings: list[str]
+    waiver_id: int | None
+    needs_waiver: bool
+
+
+class BlockCoverageOut(Schema):
+    block_id: int
+    patient_id: int
+    payer_name: str | None
+    light: str
+    waiver_kind: str
+    components: list[ComponentCoverageOut]
+
+
+class WaiverIn(Schema):
+    appointment_id: int
+    reason: str
+    estimated_cost: Decimal
+    signed_name: str
+
+
+class WaiverOut(Schema):
+    id: int
+    appointment_id: int
+    kind: str
+    reason: str
+    estimated_cost: Decimal
+    signed_name: str
+    signed_at: datetime
+
+
+def _block_coverage_out(bc) -> dict:
+    return {
+        "block_id": bc.block.pk, "patient_id": bc.block.patient_id,
+        "payer_name": bc.coverage.payer.name if bc.coverage else None, "light": bc.light,
+        "waiver_kind": bc.waiver_kind,
+        "components": [{"appointment_id": c.appointment.pk, "service": c.appointment.service.name,
+                        "stream": c.stream, "light": c.light, "reasons": list(c.reasons),
+                        "warnings": [w.code for w in c.warnings], "waiver_id": c.waiver.pk if c.waiver else None,
+                        "needs_waiver": c.needs_waiver} for c in bc.components],
+    }
+
+
+@router.get("/blocks/{block_id}/coverage", response=BlockCoverageOut,
+            summary="A visit block's coverage light per component, limit warnings and waivers")
+def block_coverage(request: HttpRequest, block_id: int):
+    act = require_perm(request, Perm.ELIGIBILITY_RUN)
+    block = VisitBlock.objects.select_related("location").filter(pk=block_id).first()
+    if block is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No visit block {block_id}.")
+    access_patient(act, block.patient_id, Perm.ELIGIBILITY_RUN, what="coverage")
+    return _block_coverage_out(visit_coverage.block_coverage(block))
+
+
+@router.get("/eligibility/day", response=list[BlockCoverageOut],
+            summary="Every visit block of a day at a location with its coverage light")
+def day_eligibility(request: HttpRequest, location_id: int, day: date | None = None):
+    act = require_perm(request, Perm.ELIGIBILITY_RUN)
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        raise validation_error([FieldError("location_id", f"No location {location_id}.")])
+    record(act, AuditAction.READ, "eligibility.day", detail=f"{day} {location.name}")
+    return [_block_coverage_out(bc) for bc in visit_coverage.day_coverage(day or timezone.localdate(), location)]
+
+
+@router.post("/waivers", response={201: WaiverOut},
+             summary="Record a signed waiver (ABN for Medicare, else a direct-pay agreement) for one appointment")
+def waivers_create(request: HttpRequest, payload: WaiverIn):
+    act = require_perm(request, Perm.ELIGIBILITY_RUN)
+    appt = Appointment.objects.filter(pk=payload.appointment_id).first()
+    if appt is None:
+        raise validation_error([FieldError("appointment_id", f"No appointment {payload.appointment_id}.")])
+    access_patient(act, appt.patient_id, Perm.ELIGIBILITY_RUN, what="waiver")
+    return Status(201, visit_coverage.waiver_record(actor=act, appointment=appt, reason=payload.reason,
+                                                    estimated_cost=payload.estimated_cost,
+                                                    signed_name=payload.signed_name))

@@ -47,3 +47,10 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(choices=[("card_external", "Card (external terminal)"), ("cash", "Cash"),
                                         ("check", "Check"), ("hsa", "HSA/FSA card")])
     reference = forms.CharField(max_length=60, help_text="Receipt, check or terminal number")
+
+
+class WaiverForm(forms.Form):
+    appointment_id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=300, label="Why the payer is not expected to pay")
+    estimated_cost = forms.DecimalField(max_digits=10, decimal_places=2, label="Estimated cost to the patient")
+    signed_name = forms.CharField(max_length=200, label="Signed by (patient or representative)")

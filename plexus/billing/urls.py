@@ -23,4 +23,6 @@ urlpatterns += [
     path("denials/", views_claims.denials, name="denials"),
     path("aging/", views_claims.aging, name="aging"),
     path("patients/<int:patient_id>/account/", views_claims.patient_account, name="patient_account"),
+    path("eligibility/day/", views_claims.day_eligibility, name="day_eligibility"),
+    path("blocks/<int:block_id>/coverage/", views_claims.block_coverage, name="block_coverage"),
 ]

@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import forms, ledger, selectors
+from plexus.billing import forms, ledger, selectors, visit_coverage
 from plexus.billing.models import ClaimStatus
 from plexus.billing.views import _error_page, _readable
-from plexus.core.errors import ApplicationError, ErrorCode
+from plexus.core.audit import record
+from plexus.core.errors import ApplicationError, ErrorCode, FieldError
+from plexus.core.models import AuditAction
 from plexus.core.permissions import Perm, user_has
 from plexus.core.views_utils import apply_errors, staff_view, ui_actor
 from plexus.patients.selectors import access_patient, active_coverages
@@ -189,3 +191,55 @@ def patient_account(request, patient_id: int):
         "patient": patient, "entries": entries[-50:], "balance": balance, "claims": claims, "form": form,
         "can_manage": can_manage}, status=status)
 
+
+
+@staff_view(Perm.ELIGIBILITY_RUN)
+def day_eligibility(request):
+    """The day's schedule panel (htmx): each visit block's light with reasons."""
+    from datetime import date as _date
+
+    from plexus.core.models import Location
+
+    try:
+        day = _date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    location = Location.objects.filter(pk=request.GET.get("location") or 0).first() or Location.objects.first()
+    if location is None:
+        return HttpResponse("")
+    record(ui_actor(request), AuditAction.READ, "eligibility.day", detail=f"{day} {location.name}")
+    return render(request, "billing/_day_eligibility.html", {
+        "rows": visit_coverage.day_coverage(day, location), "day": day, "location": location})
+
+
+@staff_view(Perm.ELIGIBILITY_RUN)
+def block_coverage(request, block_id: int):
+    """A visit block's coverage panel (htmx); POST records a signed waiver for one component."""
+    from plexus.scheduling.models import VisitBlock
+
+    act = ui_actor(request)
+    block = VisitBlock.objects.select_related("patient", "location").filter(pk=block_id).first()
+    if block is None:
+        return _error_page(request, ApplicationError(ErrorCode.NOT_FOUND, f"No visit block {block_id}."))
+    try:
+        access_patient(act, block.patient_id, Perm.ELIGIBILITY_RUN, what="coverage")
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    form = forms.WaiverForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            c = form.cleaned_data
+            appt = block.appointments.filter(pk=c["appointment_id"]).first()
+            try:
+                if appt is None:
+                    raise ApplicationError(ErrorCode.VALIDATION, "Not a component of this visit.",
+                                           [FieldError("appointment_id", "Not a component of this visit.")])
+                visit_coverage.waiver_record(actor=act, appointment=appt, reason=c["reason"],
+                                             estimated_cost=c["estimated_cost"], signed_name=c["signed_name"])
+                form = forms.WaiverForm()
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+        status = 422 if form.errors else 200
+    return render(request, "billing/_block_coverage.html", {"bc": visit_coverage.block_coverage(block), "form": form},
+                  status=status)

@@ -29,6 +29,17 @@ def test_billing_day_from_eligibility_to_balance(plexus_server, browser, artifac
     notice.wait_for()
     assert "eligibility check" in notice.inner_text()
 
+    # The day's schedule shows each visit's light with reasons; a block's panel shows its components.
+    page.goto(f"{plexus_server}/schedule/?date=2026-11-30")
+    panel = page.locator("#day-eligibility")
+    panel.wait_for(timeout=10_000)
+    assert panel.locator("tr[data-block]").count() > 0
+    assert "Green" in panel.inner_text() or "Amber" in panel.inner_text()
+    page.screenshot(path=str(artifacts_dir / "schedule-day-eligibility.png"), full_page=True)
+    panel.locator("tr[data-block] a").first.click()
+    page.locator("#block-coverage").wait_for(timeout=10_000)
+    assert "Coverage" in page.inner_text("#block-coverage")
+
     # 2. Charge review: approve the first encounter waiting; its claim is scrubbed at once.
     page.goto(f"{plexus_server}/billing/charges/")
     page.screenshot(path=str(artifacts_dir / "billing-charge-review.png"), full_page=True)

@@ -37,6 +37,9 @@ API_ROUTES = [
     ("post", "/api/billing/patients/{patient}/payments", Perm.BILLING_MANAGE,
      {"amount": "5.00", "method": "cash", "reference": "R-1"}),
     ("get", "/api/billing/ar-aging", Perm.BILLING_MANAGE, None),
+    ("get", "/api/billing/blocks/{block}/coverage", Perm.ELIGIBILITY_RUN, None),
+    ("get", "/api/billing/eligibility/day?location_id={location}", Perm.ELIGIBILITY_RUN, None),
+    ("post", "/api/billing/waivers", Perm.ELIGIBILITY_RUN, "waiver"),
 ]
 VIEW_ROUTES = [
     ("get", "/billing/eligibility/", Perm.ELIGIBILITY_RUN, None),
@@ -59,6 +62,9 @@ VIEW_ROUTES = [
     ("get", "/billing/denials/", Perm.BILLING_MANAGE, None),
     ("get", "/billing/aging/", Perm.BILLING_MANAGE, None),
     ("get", "/billing/patients/{patient}/account/", Perm.BALANCE_VIEW, None),
+    ("get", "/billing/eligibility/day/", Perm.ELIGIBILITY_RUN, None),
+    ("get", "/billing/blocks/{block}/coverage/", Perm.ELIGIBILITY_RUN, None),
+    ("post", "/billing/blocks/{block}/coverage/", Perm.ELIGIBILITY_RUN, {}),
 ]
 
 
@@ -82,7 +88,8 @@ def ctx(patient, users, admin_actor, completed_visit):
                                                                      ("M54.50",), cov))
     return {"patient": patient.pk, "coverage": cov, "check": check.pk, "claim": claim2.pk or claim.pk,
             "batch": batch.pk, "encounter": pending.pk, "charge": pending.charges.first().pk,
-            "appointment": completed_visit(acu, "Li", hour=15).pk}
+            "appointment": completed_visit(acu, "Li", hour=15).pk,
+            "block": pending.appointment.block_id, "location": pending.appointment.location_id}
 
 
 def _call(client, method, url, body, ctx, api):
@@ -102,6 +109,10 @@ def _call(client, method, url, body, ctx, api):
 
             check = eligibility_checks_send(actor=Actor.system(), checks=[check])[0]
         return client.post(url, {"file": SimpleUploadedFile("a.271", standards_answer(check.request_x12).encode())})
+    if body == "waiver":
+        data = {"appointment_id": ctx["appointment"], "reason": "limit", "estimated_cost": "10.00",
+                "signed_name": "Maria Lopez"}
+        return client.post(url, data=json.dumps(data), content_type="application/json")
     if body == "encounter":
         data = {"appointment_id": ctx["appointment"], "diagnoses": ["M54.50"], "coverage_id": ctx["coverage"]}
         return client.post(url, data=json.dumps(data), content_type="application/json")
@@ -147,7 +158,8 @@ def test_view_anonymous_redirects_to_login(client, ctx, method, url, perm, body)
 
 def test_every_billing_api_route_is_listed():
     names = {"{check}": "{check_id}", "{encounter}": "{encounter_id}", "{charge}": "{charge_id}",
-             "{claim}": "{claim_id}", "{batch}": "{batch_id}", "{patient}": "{patient_id}"}
+             "{claim}": "{claim_id}", "{batch}": "{batch_id}", "{patient}": "{patient_id}", "{block}": "{block_id}",
+             "?location_id={location}": ""}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         for k, v in names.items():
@@ -160,7 +172,8 @@ def test_every_billing_view_is_listed():
     from plexus.billing.urls import urlpatterns
 
     names = {"{check}": "<int:check_id>", "{patient}": "<int:patient_id>", "{claim}": "<int:claim_id>",
-             "{batch}": "<int:batch_id>", "{encounter}": "<int:encounter_id>", "{appointment}": "<int:appointment_id>"}
+             "{batch}": "<int:batch_id>", "{encounter}": "<int:encounter_id>", "{appointment}": "<int:appointment_id>",
+             "{block}": "<int:block_id>"}
     listed = set()
     for _, u, _, _ in VIEW_ROUTES:
         u = u.split("/billing/")[1]

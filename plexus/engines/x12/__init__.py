@@ -1,6 +1,7 @@
 """X12 005010 codec: lexer -> segments -> envelopes -> typed transactions (pure standard library).
 
-Builders: :func:`build_837p` (005010X222A1), :func:`build_270` (005010X279A1).
+Builders: :func:`build_837p` (005010X222A1, with COB loops for secondary claims),
+:func:`build_270` (005010X279A1).
 Parsers: :func:`parse_271`, :func:`parse_835` (005010X221A1), :func:`parse_999`, :func:`parse_277ca`.
 Every problem with input X12 raises :class:`X12Error` naming segment number, id and element.
 """
@@ -45,6 +46,8 @@ from .tx837p import (
     Claim,
     ClaimBatch,
     ClaimGroup,
+    LineAdjudication,
+    OtherPayer,
     Patient,
     Payer,
     Provider,
@@ -82,8 +85,10 @@ __all__ = [
     "InformationSource",
     "Interchange",
     "LineAck",
+    "LineAdjudication",
     "Member",
     "MemberInfo",
+    "OtherPayer",
     "Party",
     "Patient",
     "Payer",

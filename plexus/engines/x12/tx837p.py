@@ -2,6 +2,9 @@
 
 Loop limits respected: 2300 <= 100 per 2000B/2000C (the subscriber loop repeats), 2400 <= 50,
 HI <= 12 codes, 4 modifiers, 4 diagnosis pointers, <= 5000 claims per transaction set.
+Secondary (and tertiary) claims carry the earlier payers' adjudication in ``Claim.other_payers``:
+loops 2320/2330A/2330B after the claim's provider loops and one 2430 per service line and payer,
+balanced as the guide requires (charge = paid + every CAS amount, per claim and per line).
 Bad inputs raise ValueError naming the claim and field.
 """
 
@@ -15,6 +18,7 @@ from decimal import Decimal
 from .envelope import EnvelopeSpec, write_interchange
 from .lexer import DEFAULT_DELIMITERS, Delimiters, gc_paused
 from .serializer import SegmentSpec
+from .tx835 import Adjustment
 from .values import format_amount, format_date, npi_is_valid
 
 VERSION = "005010X222A1"
@@ -22,6 +26,10 @@ MAX_CLAIMS_PER_HL = 100
 MAX_LINES = 50
 MAX_DIAGNOSES = 12
 MAX_CLAIMS_PER_TRANSACTION = 5000
+MAX_OTHER_PAYERS = 10  # 2320 repeat
+MAX_CAS_SEGMENTS = 5  # per 2320 and per 2430
+CAS_TRIPLES = 6  # reason/amount/quantity triples per CAS segment
+CAS_GROUPS = frozenset({"CO", "CR", "OA", "PI", "PR"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,43 @@ class ServiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LineAdjudication:
+    """One 2430: how an earlier payer adjudicated the service line at the same position.
+
+    ``adjustments`` are CAS triples (:class:`Adjustment`, shared with the 835 parser); the line
+    must balance: line charge = ``paid`` + sum of adjustment amounts.
+    """
+
+    procedure_code: str
+    modifiers: tuple[str, ...]
+    paid: Decimal
+    units: Decimal
+    adjustments: tuple[Adjustment, ...]
+    adjudicated: date
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPayer:
+    """An earlier payer's adjudication reported on this claim (2320 + 2330A + 2330B [+ 2430]).
+
+    ``lines`` is empty (claim-level adjudication only: then ``adjudicated`` is required) or one
+    :class:`LineAdjudication` per service line, in order. ``responsibility`` is SBR01 of this
+    payer (P primary, S secondary, ...) and ``relationship`` SBR02 (patient to ``subscriber``).
+    Claim total = ``paid`` + claim adjustments + every line adjustment.
+    """
+
+    payer: Payer
+    subscriber: Subscriber
+    paid: Decimal
+    claim_adjustments: tuple[Adjustment, ...] = ()
+    lines: tuple[LineAdjudication, ...] = ()
+    responsibility: str = "P"
+    relationship: str = "18"
+    adjudicated: date | None = None  # 2330B DTP*573, claim-level adjudication date
+    remaining_liability: Decimal | None = None  # 2320 AMT*EAF
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One 2300 claim; ``diagnosis_codes`` are ICD-10-CM without the dot, principal first."""
 
@@ -125,6 +170,7 @@ class Claim:
     supervising_provider: Provider | None = None
     initial_treatment_date: date | None = None
     prior_authorization: str = ""
+    other_payers: tuple[OtherPayer, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +205,99 @@ def _address(addr: Address) -> list[SegmentSpec]:
     return [("N3", addr.line1, addr.line2), ("N4", addr.city, addr.state, addr.postal_code)]
 
 
-def _claim(claim: Claim) -> list[SegmentSpec]:
+def _cas(adjustments: Sequence[Adjustment], where: str) -> list[SegmentSpec]:
+    """CAS segments grouped by group code (first-seen order), at most 6 triples each."""
+    by_group: dict[str, list[Adjustment]] = {}
+    for adj in adjustments:
+        if adj.group not in CAS_GROUPS:
+            raise ValueError(f"{where}: adjustment group {adj.group!r} must be one of {sorted(CAS_GROUPS)}")
+        if not adj.reason:
+            raise ValueError(f"{where}: adjustment reason code missing")
+        by_group.setdefault(adj.group, []).append(adj)
+    out: list[SegmentSpec] = []
+    for group, items in by_group.items():
+        for k in range(0, len(items), CAS_TRIPLES):
+            elements: list[str] = [group]
+            for adj in items[k:k + CAS_TRIPLES]:
+                elements += (adj.reason, format_amount(adj.amount),
+                             "" if adj.quantity is None else format_amount(adj.quantity))
+            out.append(("CAS", *elements))
+    if len(out) > MAX_CAS_SEGMENTS:
+        raise ValueError(f"{where}: adjustments need {len(out)} CAS segments, at most {MAX_CAS_SEGMENTS}")
+    return out
+
+
+def _coordination(claim: Claim, responsibility: str) -> tuple[list[SegmentSpec], list[list[SegmentSpec]]]:
+    """Loops 2320/2330A/2330B for ``claim.other_payers`` and, per service line, its 2430 loops."""
+    pcn, lines, payers = claim.patient_control_number, claim.lines, claim.other_payers
+    if len(payers) > MAX_OTHER_PAYERS:
+        raise ValueError(f"claim {pcn}: at most {MAX_OTHER_PAYERS} other payers, got {len(payers)}")
+    seen_sequence: set[str] = {responsibility}
+    seen_ids: set[str] = set()
+    out: list[SegmentSpec] = []
+    per_line: list[list[SegmentSpec]] = [[] for _ in lines]
+    for op in payers:
+        payer_id, sub = op.payer.payer_id, op.subscriber
+        where = f"claim {pcn} other payer {payer_id}"
+        if op.responsibility in seen_sequence:
+            raise ValueError(f"{where}: responsibility {op.responsibility!r} repeats the claim's or another "
+                             "payer's")
+        if payer_id in seen_ids:
+            raise ValueError(f"{where}: payer ID appears twice")
+        seen_sequence.add(op.responsibility)
+        seen_ids.add(payer_id)
+        if op.paid < 0:
+            raise ValueError(f"{where}: paid {op.paid} is negative")
+        if op.lines and len(op.lines) != len(lines):
+            raise ValueError(f"{where}: {len(op.lines)} line adjudications for {len(lines)} service lines")
+        if not op.lines and op.adjudicated is None:
+            raise ValueError(f"{where}: adjudication date required without line adjudications")
+        adjusted = sum((adj.amount for adj in op.claim_adjustments), Decimal(0))
+        for n, la in enumerate(op.lines, start=1):  # empty, or exactly one per service line
+            line = lines[n - 1]
+            lwhere = f"claim {pcn} line {n} other payer {payer_id}"
+            if la.paid < 0:
+                raise ValueError(f"{lwhere}: paid {la.paid} is negative")
+            if la.units < 0:
+                raise ValueError(f"{lwhere}: paid units {la.units} is negative")
+            if len(la.modifiers) > 4:
+                raise ValueError(f"{lwhere}: at most 4 modifiers")
+            line_adjusted = sum((adj.amount for adj in la.adjustments), Decimal(0))
+            if la.paid + line_adjusted != line.charge:
+                raise ValueError(f"{lwhere}: paid {la.paid} + adjustments {line_adjusted} != line charge "
+                                 f"{line.charge}")
+            adjusted += line_adjusted
+            per_line[n - 1] += [
+                ("SVD", payer_id, format_amount(la.paid), ("HC", la.procedure_code, *la.modifiers), "",
+                 format_amount(la.units)),
+                *_cas(la.adjustments, lwhere),
+                ("DTP", "573", "D8", format_date(la.adjudicated)),
+            ]
+        if op.paid + adjusted != claim.total_charge:
+            raise ValueError(f"{where}: paid {op.paid} + adjustments {adjusted} != total charge "
+                             f"{claim.total_charge}")
+        out.append(("SBR", op.responsibility, op.relationship, sub.group_number, "", "", "", "", "",
+                    sub.filing_indicator))
+        out += _cas(op.claim_adjustments, where)
+        out.append(("AMT", "D", format_amount(op.paid)))
+        if op.remaining_liability is not None:
+            if op.remaining_liability < 0:
+                raise ValueError(f"{where}: remaining liability {op.remaining_liability} is negative")
+            out.append(("AMT", "EAF", format_amount(op.remaining_liability)))
+        out.append(("OI", "", "", "Y", "", "", "Y"))
+        out.append(("NM1", "IL", "1", sub.last_name, sub.first_name, sub.middle_name, "", "", "MI",
+                    sub.member_id))
+        if sub.address is not None:
+            out += _address(sub.address)
+        out.append(("NM1", "PR", "2", op.payer.name, "", "", "", "", "PI", payer_id))
+        if op.payer.address is not None:
+            out += _address(op.payer.address)
+        if op.adjudicated is not None:
+            out.append(("DTP", "573", "D8", format_date(op.adjudicated)))
+    return out, per_line
+
+
+def _claim(claim: Claim, responsibility: str = "P") -> list[SegmentSpec]:
     pcn = claim.patient_control_number
     dx = claim.diagnosis_codes
     if not 0 < len(dx) <= MAX_DIAGNOSES:
@@ -189,6 +327,10 @@ def _claim(claim: Claim) -> list[SegmentSpec]:
         _check_npi(supervising.npi, f"claim {pcn} supervising provider")
         out.append(("NM1", "DQ", "1", supervising.last_name, supervising.first_name, "", "", "", "XX",
                     supervising.npi))
+    line_cob: list[list[SegmentSpec]] | None = None
+    if claim.other_payers:
+        cob, line_cob = _coordination(claim, responsibility)
+        out += cob
     for n, line in enumerate(claim.lines, start=1):
         pointers = line.diagnosis_pointers
         if not 0 < len(pointers) <= 4 or any(not 0 < p <= len(dx) for p in pointers):
@@ -200,6 +342,8 @@ def _claim(claim: Claim) -> list[SegmentSpec]:
         out.append(("SV1", ("HC", line.procedure_code, *line.modifiers), format_amount(line.charge), "UN",
                     format_amount(line.units), "", "", tuple(str(p) for p in pointers)))
         out.append(("DTP", "472", "D8", format_date(line.service_date)))
+        if line_cob is not None:
+            out += line_cob[n - 1]
     return out
 
 
@@ -237,7 +381,7 @@ def _group(group: ClaimGroup, hl: int) -> tuple[list[SegmentSpec], int]:
     elif sub.address is None:
         raise ValueError(f"subscriber {sub.member_id}: address required when the subscriber is the patient")
     for claim in group.claims:
-        out += _claim(claim)
+        out += _claim(claim, sub.payer_responsibility)
     return out, used
 
 

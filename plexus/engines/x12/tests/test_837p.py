@@ -8,11 +8,15 @@ import pytest
 
 from plexus.engines.x12 import (
     Address,
+    Adjustment,
     Claim,
     ClaimBatch,
     ClaimGroup,
     Delimiters,
+    LineAdjudication,
+    OtherPayer,
     Patient,
+    Payer,
     ServiceLine,
     Subscriber,
     build_837p,
@@ -158,3 +162,104 @@ def test_too_many_lines_refused():
     claim = dataclasses.replace(ACU_CLAIM, lines=lines, total_charge=Decimal(51))
     with pytest.raises(ValueError, match="service lines"):
         build_837p(batch(ClaimGroup(JANE, PAYER, (claim,))), envelope())
+
+
+# Secondary claims: coordination of benefits (2320/2330A/2330B/2430).
+
+PRIMARY = Payer("FIRST CHOICE HEALTH", "60054", Address("PO BOX 1000", "SEATTLE", "WA", "98101"))
+SECONDARY = Payer("SECOND HEALTH PLAN", "77001")
+JANE_SECONDARY = dataclasses.replace(JANE, member_id="SEC55501", group_number="GRP900",
+                                     payer_responsibility="S")
+ADJUDICATED = date(2025, 2, 3)
+SEC_LINES = (ServiceLine("97810", Decimal("120.00"), DOS), ServiceLine("97811", Decimal("96.00"), DOS))
+
+
+def _line_adjudication(code: str, paid: str, co45: str, pr2: str) -> LineAdjudication:
+    return LineAdjudication(code, (), Decimal(paid), Decimal(1),
+                            (Adjustment("CO", "45", Decimal(co45)), Adjustment("PR", "2", Decimal(pr2))),
+                            ADJUDICATED)
+
+
+PRIMARY_ADJUDICATION = OtherPayer(
+    PRIMARY, JANE, Decimal("144.00"),
+    lines=(_line_adjudication("97810", "80.00", "20.00", "20.00"),
+           _line_adjudication("97811", "64.00", "16.00", "16.00")),
+)
+SEC_CLAIM = Claim("PT000900", Decimal("216.00"), "11", ("M54.50",), SEC_LINES,
+                  rendering_provider=ACUPUNCTURIST, supervising_provider=PHYSICIAN,
+                  other_payers=(PRIMARY_ADJUDICATION,))
+
+
+def test_secondary_claim_with_line_adjudication_validates():
+    text = build_837p(batch(ClaimGroup(JANE_SECONDARY, SECONDARY, (SEC_CLAIM,))), envelope())
+    assert_valid(text)
+    assert "SBR*S*18*GRP900******CI~NM1*IL*1*DOE*JANE****MI*SEC55501~" in text
+    assert ("SBR*P*18*GRP001******CI~AMT*D*144~OI***Y***Y~NM1*IL*1*DOE*JANE****MI*XYZ123456789~"
+            "N3*200 OAK AVE~N4*PORTLAND*OR*972051234~NM1*PR*2*FIRST CHOICE HEALTH*****PI*60054~"
+            "N3*PO BOX 1000~N4*SEATTLE*WA*98101~LX*1~") in text
+    assert ("DTP*472*D8*20250110~SVD*60054*80*HC:97810**1~CAS*CO*45*20~CAS*PR*2*20~DTP*573*D8*20250203~"
+            "LX*2~") in text
+    assert text.count("SVD*60054*") == 2 and "SVD*60054*64*HC:97811**1~CAS*CO*45*16~CAS*PR*2*16~" in text
+
+
+def test_secondary_claim_loops_in_guide_order():
+    text = build_837p(batch(ClaimGroup(JANE_SECONDARY, SECONDARY, (SEC_CLAIM,))), envelope())
+    body = parse_interchange(text).transactions()[0].body
+    tail = [(s.seg_id, s.element(1)) for s in body[[s.seg_id for s in body].index("CLM"):]]
+    assert tail == [
+        ("CLM", "PT000900"), ("HI", "ABK:M5450"), ("NM1", "82"), ("PRV", "PE"), ("NM1", "DQ"),
+        ("SBR", "P"), ("AMT", "D"), ("OI", ""), ("NM1", "IL"), ("N3", "200 OAK AVE"), ("N4", "PORTLAND"),
+        ("NM1", "PR"), ("N3", "PO BOX 1000"), ("N4", "SEATTLE"),
+        ("LX", "1"), ("SV1", "HC:97810"), ("DTP", "472"), ("SVD", "60054"), ("CAS", "CO"), ("CAS", "PR"),
+        ("DTP", "573"),
+        ("LX", "2"), ("SV1", "HC:97811"), ("DTP", "472"), ("SVD", "60054"), ("CAS", "CO"), ("CAS", "PR"),
+        ("DTP", "573"),
+    ]
+
+
+def test_tertiary_claim_with_claim_level_adjudication_and_cas_chunking():
+    # The secondary adjudicated at claim level only: 7 CO reasons -> two CAS*CO segments (6 + 1).
+    co = tuple(Adjustment("CO", str(r), Decimal("1.00")) for r in (45, 97, 16, 18, 24, 59, 96))
+    secondary = OtherPayer(SECONDARY, JANE_SECONDARY, Decimal("50.00"),
+                           claim_adjustments=(*co, Adjustment("PR", "1", Decimal("15"), Decimal(1))),
+                           responsibility="S", adjudicated=date(2025, 2, 20),
+                           remaining_liability=Decimal("15.00"))
+    claim = dataclasses.replace(SEC_CLAIM, patient_control_number="PT000901",
+                                other_payers=(PRIMARY_ADJUDICATION, dataclasses.replace(
+                                    secondary, paid=Decimal("194.00"))))
+    tertiary = dataclasses.replace(JANE, member_id="TER1", payer_responsibility="T")
+    text = build_837p(batch(ClaimGroup(tertiary, Payer("THIRD PLAN", "88002"), (claim,))), envelope())
+    assert_valid(text)
+    assert ("SBR*S*18*GRP900******CI~CAS*CO*45*1**97*1**16*1**18*1**24*1**59*1~CAS*CO*96*1~CAS*PR*1*15*1~"
+            "AMT*D*194~AMT*EAF*15~OI***Y***Y~NM1*IL*1*DOE*JANE****MI*SEC55501~") in text
+    assert "NM1*PR*2*SECOND HEALTH PLAN*****PI*77001~DTP*573*D8*20250220~LX*1~" in text
+    assert text.count("~SVD*") == 2  # only the primary reported line adjudication
+
+
+def test_claim_without_other_payers_is_byte_identical():
+    claim = dataclasses.replace(ACU_CLAIM, other_payers=())
+    assert claim == ACU_CLAIM
+    built = build_837p(batch(ClaimGroup(JANE, PAYER, (claim,))), envelope(), newline=True)
+    assert built == read("837p_acupuncture.x12")
+    assert "SBR*P*18" not in built.split("CLM*", 1)[1] and "SVD" not in built
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"lines": PRIMARY_ADJUDICATION.lines[:1]}, r"claim PT000900 other payer 60054: 1 line adjudications for 2"),
+    ({"paid": Decimal("-1")}, r"claim PT000900 other payer 60054: paid -1 is negative"),
+    ({"paid": Decimal("140")}, r"paid 140 \+ adjustments 72.00 != total charge 216.00"),
+    ({"lines": (PRIMARY_ADJUDICATION.lines[0], _line_adjudication("97811", "64", "16", "10"))},
+     r"claim PT000900 line 2 other payer 60054: paid 64 \+ adjustments 26 != line charge 96.00"),
+    ({"lines": (), "claim_adjustments": (Adjustment("CO", "45", Decimal(72)),)}, "adjudication date required"),
+    ({"lines": (), "adjudicated": ADJUDICATED, "claim_adjustments": (Adjustment("XX", "45", Decimal(72)),)},
+     "adjustment group 'XX'"),
+    ({"lines": (), "adjudicated": ADJUDICATED,
+      "claim_adjustments": tuple(Adjustment(g, str(r), Decimal(12)) for g in ("CO", "OA", "PI") for r in (1, 2))
+      + tuple(Adjustment(g, "1", Decimal(0)) for g in ("PR", "CR", "CO", "CO", "CO", "CO", "CO", "CO"))},
+     "need 6 CAS segments, at most 5"),
+    ({"responsibility": "S"}, "responsibility 'S' repeats"),
+])
+def test_invalid_other_payers_are_refused(change, message):
+    claim = dataclasses.replace(SEC_CLAIM, other_payers=(dataclasses.replace(PRIMARY_ADJUDICATION, **change),))
+    with pytest.raises(ValueError, match=message):
+        build_837p(batch(ClaimGroup(JANE_SECONDARY, SECONDARY, (claim,))), envelope())
