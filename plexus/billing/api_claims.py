@@ -13,7 +13,8 @@ from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
 from plexus.billing import ledger, selectors, visit_coverage
 from plexus.billing.api import router
-from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry
+from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry, RemittanceClaim
+from plexus.billing.remittance import unmatched_dismiss, unmatched_match
 from plexus.core.api_utils import Page, paginate, require_perm
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
@@ -454,3 +455,33 @@ def waivers_create(request: HttpRequest, payload: WaiverIn):
     return Status(201, visit_coverage.waiver_record(actor=act, appointment=appt, reason=payload.reason,
                                                     estimated_cost=payload.estimated_cost,
                                                     signed_name=payload.signed_name))
+
+
+class MatchIn(Schema):
+    patient_control_number: str
+
+
+class DismissIn(Schema):
+    note: str
+
+
+def _unmatched(request: HttpRequest, rc_id: int):
+    act = require_perm(request, Perm.BILLING_MANAGE)
+    rc = RemittanceClaim.objects.filter(pk=rc_id, claim__isnull=True).first()
+    if rc is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No unmatched claim payment {rc_id}.")
+    return act, rc
+
+
+@router.post("/remittances/unmatched/{rc_id}/match", response=RemitClaimOut,
+             summary="Post an unmatched 835 claim payment to one of our claims")
+def remittances_match(request: HttpRequest, rc_id: int, payload: MatchIn):
+    act, rc = _unmatched(request, rc_id)
+    return unmatched_match(actor=act, rc=rc, patient_control_number=payload.patient_control_number)
+
+
+@router.post("/remittances/unmatched/{rc_id}/dismiss", response=RemitClaimOut,
+             summary="Take an unmatched 835 claim payment off the list without posting")
+def remittances_dismiss(request: HttpRequest, rc_id: int, payload: DismissIn):
+    act, rc = _unmatched(request, rc_id)
+    return unmatched_dismiss(actor=act, rc=rc, note=payload.note)

@@ -348,37 +348,75 @@ def _engine_claim(claim: Claim) -> x12.Claim:
         frequency_code=claim.frequency_code, rendering_provider=_provider(claim.rendering),
         supervising_provider=_provider(claim.supervising),
         prior_authorization=claim.authorization.number if claim.authorization else "",
+        other_payers=_other_payers(claim),
     )
+
+
+def _patient_address(patient) -> x12.Address:
+    return _addr(patient.address_line1, patient.city, patient.state, patient.postal_code, patient.address_line2)
+
+
+def _subscriber(cov: Coverage, patient, responsibility: str) -> x12.Subscriber:
+    """The 2000B (or 2330A) subscriber of ``cov``: the patient when they hold the plan themselves."""
+    filing = CLAIM_FILING_INDICATOR.get(cov.payer.payer_type, "CI")
+    if cov.relationship == Relationship.SELF:
+        return x12.Subscriber(member_id=cov.member_id, last_name=_x12(patient.legal_last_name),
+                              first_name=_x12(patient.legal_first_name), birth_date=patient.date_of_birth,
+                              gender=patient.sex_for_claims, address=_patient_address(patient),
+                              group_number=cov.group_number, payer_responsibility=responsibility,
+                              filing_indicator=filing)
+    return x12.Subscriber(member_id=cov.member_id, last_name=_x12(cov.subscriber_last_name),
+                          first_name=_x12(cov.subscriber_first_name),
+                          birth_date=cov.subscriber_date_of_birth or patient.date_of_birth, gender="U",
+                          address=_patient_address(patient), group_number=cov.group_number,
+                          payer_responsibility=responsibility, filing_indicator=filing)
+
+
+def _other_payers(claim: Claim) -> tuple[x12.OtherPayer, ...]:
+    """For a secondary claim: the primary payer's adjudication from its latest 835 (2320/2330/2430).
+
+    Line paid amounts are derived from the 835's balancing rule (charge = paid + adjustments).
+    """
+    primary = claim.primary_claim
+    if primary is None:
+        return ()
+    rc = primary.remittances.select_related("remittance").order_by("-remittance__received_at", "-pk").first()
+    if rc is None:
+        return ()
+    adjudicated = rc.remittance.payment_date or timezone.localdate(rc.remittance.received_at)
+    adjs = [(a["line"], x12.Adjustment(a["group"], a["reason"], Decimal(a["amount"]))) for a in rc.adjustments]
+    lines = []
+    for li in claim.lines.all():
+        mine = tuple(adj for n, adj in adjs if n == li.position)
+        lines.append(x12.LineAdjudication(
+            procedure_code=li.procedure_code, modifiers=tuple(li.modifiers),
+            paid=li.amount - sum((a.amount for a in mine), Decimal(0)), units=li.units, adjustments=mine,
+            adjudicated=adjudicated))
+    cov = primary.coverage
+    return (x12.OtherPayer(
+        payer=x12.Payer(name=_x12(primary.payer.name), payer_id=primary.payer.payer_id),
+        subscriber=_subscriber(cov, claim.patient, "P"), paid=rc.paid,
+        claim_adjustments=tuple(adj for n, adj in adjs if n == 0), lines=tuple(lines),
+        relationship="18" if cov.relationship == Relationship.SELF else cov.relationship,
+        adjudicated=adjudicated),)
 
 
 def _group(claims: list[Claim]) -> x12.ClaimGroup:
     first = claims[0]
     cov, patient, payer = first.coverage, first.patient, first.payer
-    p_addr = _addr(patient.address_line1, patient.city, patient.state, patient.postal_code, patient.address_line2)
-    filing = CLAIM_FILING_INDICATOR.get(payer.payer_type, "CI")
-    responsibility = "S" if first.primary_claim_id else "P"
-    if cov.relationship == Relationship.SELF:
-        sub = x12.Subscriber(member_id=cov.member_id, last_name=_x12(patient.legal_last_name),
-                             first_name=_x12(patient.legal_first_name), birth_date=patient.date_of_birth,
-                             gender=patient.sex_for_claims, address=p_addr, group_number=cov.group_number,
-                             payer_responsibility=responsibility, filing_indicator=filing)
-        dependent = None
-    else:
-        sub = x12.Subscriber(member_id=cov.member_id, last_name=_x12(cov.subscriber_last_name),
-                             first_name=_x12(cov.subscriber_first_name),
-                             birth_date=cov.subscriber_date_of_birth or patient.date_of_birth, gender="U",
-                             address=p_addr, group_number=cov.group_number, payer_responsibility=responsibility,
-                             filing_indicator=filing)
+    sub = _subscriber(cov, patient, "S" if first.primary_claim_id else "P")
+    dependent = None
+    if cov.relationship != Relationship.SELF:
         dependent = x12.Patient(relationship=cov.relationship, last_name=_x12(patient.legal_last_name),
                                 first_name=_x12(patient.legal_first_name), birth_date=patient.date_of_birth,
-                                gender=patient.sex_for_claims, address=p_addr)
+                                gender=patient.sex_for_claims, address=_patient_address(patient))
     return x12.ClaimGroup(subscriber=sub, payer=x12.Payer(name=_x12(payer.name), payer_id=payer.payer_id),
                           claims=tuple(_engine_claim(c) for c in claims), patient=dependent)
 
 
 def _ordered_claims(batch: ClaimBatch) -> list[Claim]:
-    return list(batch.claims.select_related("patient", "coverage", "payer", "rendering", "supervising",
-                                            "authorization")
+    return list(batch.claims.select_related("patient", "coverage__payer", "payer", "rendering", "supervising",
+                                            "authorization", "primary_claim__payer", "primary_claim__coverage")
                 .prefetch_related("lines").order_by("patient_id", "coverage_id", "patient_control_number"))
 
 

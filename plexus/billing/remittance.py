@@ -28,6 +28,7 @@ from plexus.billing.models import (
     RemittanceClaim,
 )
 from plexus.core.audit import Actor, record
+from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.models import AuditAction
 from plexus.engines import x12
 from plexus.patients.models import Coverage, Priority
@@ -191,3 +192,52 @@ def post_remittances(*, actor: Actor, remittances: Iterable[x12.Remittance], tex
             if second is not None:
                 result.secondary_claims.append(second.pk)
     return result
+
+
+def _claim_payment(rc: RemittanceClaim) -> x12.ClaimPayment:
+    """Parse ``rc``'s 835 again and return its CLP (the stored file is the source of truth)."""
+    remit = rc.remittance
+    for r in x12.parse_835(remit.x12):
+        if r.trace_number[:50] == remit.trace_number and r.payment_amount == remit.payment_amount:
+            return r.claims[rc.position - 1]
+    raise ApplicationError(ErrorCode.CONFLICT, "The stored 835 no longer holds this claim payment.")
+
+
+@transaction.atomic
+def unmatched_match(*, actor: Actor, rc: RemittanceClaim, patient_control_number: str,
+                    now: datetime | None = None) -> RemittanceClaim:
+    """Post an unmatched 835 claim payment to the claim staff identified (e.g. the payer mistyped CLP01).
+
+    Raise 422 naming ``patient_control_number`` when no sent claim has it; 409 when already resolved.
+    """
+    now = now or timezone.now()
+    rc = RemittanceClaim.objects.select_for_update().select_related("remittance").get(pk=rc.pk)
+    if rc.claim_id is not None or rc.resolved_at is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, "This claim payment is already resolved.")
+    claim = (Claim.objects.select_for_update().filter(patient_control_number=patient_control_number.strip().upper(),
+                                                      status__in=PAYABLE).first())
+    if claim is None:
+        raise validation_error([FieldError("patient_control_number",
+                                           "No submitted claim has this patient control number.")])
+    cp = _claim_payment(rc)
+    _post_claim(actor, rc.remittance, rc, claim, cp, now)
+    _secondary(actor, claim, cp, now)
+    rc.claim, rc.resolved_at = claim, now
+    rc.save(update_fields=["claim", "resolved_at"])
+    record(actor, AuditAction.UPDATE, "remittance_claim", rc.pk, patient_id=claim.patient_id,
+           changed_fields=["claim", "ledger"], detail=f"matched by hand to {claim.patient_control_number}")
+    return rc
+
+
+@transaction.atomic
+def unmatched_dismiss(*, actor: Actor, rc: RemittanceClaim, note: str, now: datetime | None = None) -> RemittanceClaim:
+    """Take an unmatched claim payment off the list without posting (e.g. another practice's claim)."""
+    rc = RemittanceClaim.objects.select_for_update().get(pk=rc.pk)
+    if rc.claim_id is not None or rc.resolved_at is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, "This claim payment is already resolved.")
+    if not note.strip():
+        raise validation_error([FieldError("note", "Say why nothing is posted.")])
+    rc.resolved_at = now or timezone.now()
+    rc.save(update_fields=["resolved_at"])
+    record(actor, AuditAction.UPDATE, "remittance_claim", rc.pk, changed_fields=["resolved_at"], detail=note[:300])
+    return rc

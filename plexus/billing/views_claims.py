@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import forms, ledger, selectors, visit_coverage
-from plexus.billing.models import ClaimStatus
+from plexus.billing import forms, ledger, remittance, selectors, visit_coverage
+from plexus.billing.models import ClaimStatus, RemittanceClaim
 from plexus.billing.views import _error_page, _readable
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError
@@ -150,10 +150,28 @@ def batch_detail(request, batch_id: int):
 
 @staff_view(Perm.BILLING_MANAGE)
 def denials(request):
+    """Denials, unmatched 835 claims (POST: match one to a claim, or dismiss it) and recent payments."""
     act = ui_actor(request)
+    error, status = "", 200
+    if request.method == "POST":
+        rc = RemittanceClaim.objects.filter(pk=request.POST.get("remittance_claim") or 0, claim__isnull=True).first()
+        try:
+            if rc is None:
+                raise ApplicationError(ErrorCode.VALIDATION, "Choose an unmatched claim payment.",
+                                       [FieldError("remittance_claim", "Choose an unmatched claim payment.")])
+            if request.POST.get("action") == "dismiss":
+                remittance.unmatched_dismiss(actor=act, rc=rc, note=request.POST.get("note", ""))
+            else:
+                remittance.unmatched_match(actor=act, rc=rc,
+                                           patient_control_number=request.POST.get("patient_control_number", ""))
+            return redirect("billing:denials")
+        except ApplicationError as exc:
+            error = "; ".join(e.message for e in exc.errors) or exc.detail
+            status = exc.status
     return render(request, "billing/denials.html", {
+        "error": error,
         "denials": list(selectors.denials(act)[:200]), "unmatched": list(selectors.remittance_unmatched(act)[:200]),
-        "remittances": list(selectors.remittances_list(act)[:20])})
+        "remittances": list(selectors.remittances_list(act)[:20])}, status=status)
 
 
 @staff_view(Perm.BILLING_MANAGE)

@@ -314,6 +314,14 @@ def test_secondary_claim_after_primary_payment(billing_actor, completed_visit, a
     assert second.primary_claim_id == acu.pk and second.payer.payer_id == "PBC03"
     # the coinsurance waits for the secondary payer instead of the patient
     assert ledger.balance(acu.patient_id) == ledger.Balance(Decimal("36.00"), Decimal("0.00"))
+    assert second.status == ClaimStatus.READY, second.problems
+    # the secondary 837P carries the primary's adjudication (COB loops 2320/2330A/2330B/2430) and validates
+    text = batch_build(actor=billing_actor).x12
+    ok, messages = validate_with_pyx12(text)
+    assert ok, messages
+    # 97810 charge 75: allowed 60 (CO-45 15), coinsurance 12 (PR-2), paid 48; the claim paid 144 in all
+    assert "SBR*S*18*" in text and "SBR*P*18*" in text and "AMT*D*144~" in text and "OI***Y***Y~" in text
+    assert "SVD*EVG01*48*HC:97810**1~\nCAS*CO*45*15~\nCAS*PR*2*12~" in text
 
 
 # --- the ledger --------------------------------------------------------------------------------------
@@ -368,3 +376,30 @@ def test_export_claims_command_writes_the_same_file_twice(billing_actor, complet
     with pytest.raises(CommandError, match="No claim batch 999"):
         call_command("export_claims", "--batch", "999", "--out", str(tmp_path / "d.x12"))
     assert not (tmp_path / "c.x12").exists()
+
+
+def test_unmatched_835_claim_posted_by_hand_or_dismissed(billing_actor, completed_visit):
+    from plexus.billing.remittance import unmatched_dismiss, unmatched_match
+
+    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    text = answers.remit_835.replace(f"CLP*{acu.patient_control_number}*", "CLP*PLX-TYPO*")
+    x12_import(actor=billing_actor, text=text, source_name="era.835")
+    rc = RemittanceClaim.objects.get(patient_control_number="PLX-TYPO")
+    with pytest.raises(ApplicationError) as exc:
+        unmatched_match(actor=billing_actor, rc=rc, patient_control_number="NOPE")
+    assert exc.value.errors[0].field == "patient_control_number"
+    assert ledger.balance(acu.patient_id).insurance_pending == Decimal("225.00")  # only the E/M posted
+    unmatched_match(actor=billing_actor, rc=rc, patient_control_number=acu.patient_control_number)
+    acu.refresh_from_db()
+    assert acu.status == ClaimStatus.PAID and ledger.balance(acu.patient_id).insurance_pending == Decimal("0.00")
+    with pytest.raises(ApplicationError) as exc:
+        unmatched_dismiss(actor=billing_actor, rc=RemittanceClaim.objects.get(pk=rc.pk), note="dup")
+    assert exc.value.status == 409
+    other = answers.remit_835.replace(f"CLP*{em.patient_control_number}*", "CLP*ELSEWHERE*").replace(
+        "EFT000000007", "EFT000000077")
+    x12_import(actor=billing_actor, text=other, source_name="era2.835")
+    stray = RemittanceClaim.objects.get(patient_control_number="ELSEWHERE")
+    with pytest.raises(ApplicationError):
+        unmatched_dismiss(actor=billing_actor, rc=stray, note=" ")
+    unmatched_dismiss(actor=billing_actor, rc=stray, note="Another practice's claim")
+    assert RemittanceClaim.objects.filter(claim__isnull=True, resolved_at__isnull=True).count() == 0

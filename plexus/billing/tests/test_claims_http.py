@@ -155,3 +155,27 @@ def test_denials_aging_and_account_screens(client_for, billing_actor, completed_
     assert front.get(f"/billing/patients/{claim.patient_id}/account/").status_code == 200
     assert front.post(f"/billing/patients/{claim.patient_id}/account/", {"amount": "5", "method": "cash",
                                                                          "reference": "R2"}).status_code == 403
+
+
+def test_unmatched_835_resolved_on_the_screen_and_by_api(client_for, billing_actor, completed_visit):
+    from plexus.billing.models import RemittanceClaim
+    from plexus.billing.services import x12_import
+
+    claim = _claim_for(billing_actor, completed_visit)
+    batch = batch_build(actor=billing_actor)
+    text = adjudicate(batch.x12, created=NOW, control_number=5).remit_835.replace(
+        f"CLP*{claim.patient_control_number}*", "CLP*TYPO1*")
+    x12_import(actor=billing_actor, text=text, source_name="era.835")
+    rc = RemittanceClaim.objects.get()
+    client = client_for("billing")
+    page = client.get("/billing/denials/")
+    assert b"TYPO1" in page.content
+    bad = client.post("/billing/denials/", {"remittance_claim": rc.pk, "action": "match",
+                                            "patient_control_number": "NOPE"})
+    assert bad.status_code == 422 and b"No submitted claim" in bad.content
+    api = client.post(f"/api/billing/remittances/unmatched/{rc.pk}/match",
+                      json.dumps({"patient_control_number": claim.patient_control_number}), content_type=JSON)
+    assert api.status_code == 200 and api.json()["claim_id"] == claim.pk
+    assert client.post(f"/api/billing/remittances/unmatched/{rc.pk}/dismiss", json.dumps({"note": "x"}),
+                       content_type=JSON).status_code == 404
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID

@@ -40,6 +40,8 @@ API_ROUTES = [
     ("get", "/api/billing/blocks/{block}/coverage", Perm.ELIGIBILITY_RUN, None),
     ("get", "/api/billing/eligibility/day?location_id={location}", Perm.ELIGIBILITY_RUN, None),
     ("post", "/api/billing/waivers", Perm.ELIGIBILITY_RUN, "waiver"),
+    ("post", "/api/billing/remittances/unmatched/{rc}/match", Perm.BILLING_MANAGE, {"patient_control_number": "X"}),
+    ("post", "/api/billing/remittances/unmatched/{rc}/dismiss", Perm.BILLING_MANAGE, {"note": "not ours"}),
 ]
 VIEW_ROUTES = [
     ("get", "/billing/eligibility/", Perm.ELIGIBILITY_RUN, None),
@@ -60,6 +62,7 @@ VIEW_ROUTES = [
     ("post", "/billing/claims/{claim}/", Perm.BILLING_MANAGE, {"to": "scrub"}),
     ("get", "/billing/batches/{batch}/", Perm.BILLING_MANAGE, None),
     ("get", "/billing/denials/", Perm.BILLING_MANAGE, None),
+    ("post", "/billing/denials/", Perm.BILLING_MANAGE, {}),
     ("get", "/billing/aging/", Perm.BILLING_MANAGE, None),
     ("get", "/billing/patients/{patient}/account/", Perm.BALANCE_VIEW, None),
     ("get", "/billing/eligibility/day/", Perm.ELIGIBILITY_RUN, None),
@@ -89,7 +92,21 @@ def ctx(patient, users, admin_actor, completed_visit):
     return {"patient": patient.pk, "coverage": cov, "check": check.pk, "claim": claim2.pk or claim.pk,
             "batch": batch.pk, "encounter": pending.pk, "charge": pending.charges.first().pk,
             "appointment": completed_visit(acu, "Li", hour=15).pk,
-            "block": pending.appointment.block_id, "location": pending.appointment.location_id}
+            "block": pending.appointment.block_id, "location": pending.appointment.location_id, "rc": _stray(batch)}
+
+
+def _stray(batch) -> int:
+    """An unmatched 835 claim payment (its CLP01 names no claim of ours)."""
+    from datetime import datetime
+
+    from plexus.billing.models import RemittanceClaim
+    from plexus.billing.payer_sim import adjudicate
+    from plexus.billing.services import x12_import
+    from plexus.core.audit import Actor
+
+    text = adjudicate(batch.x12, created=datetime(2026, 11, 27, 12), control_number=77).remit_835
+    x12_import(actor=Actor.system(), text=text.replace("CLP*PLX", "CLP*ZZZ"), source_name="stray.835")
+    return RemittanceClaim.objects.get(claim__isnull=True).pk
 
 
 def _call(client, method, url, body, ctx, api):
@@ -159,7 +176,7 @@ def test_view_anonymous_redirects_to_login(client, ctx, method, url, perm, body)
 def test_every_billing_api_route_is_listed():
     names = {"{check}": "{check_id}", "{encounter}": "{encounter_id}", "{charge}": "{charge_id}",
              "{claim}": "{claim_id}", "{batch}": "{batch_id}", "{patient}": "{patient_id}", "{block}": "{block_id}",
-             "?location_id={location}": ""}
+             "?location_id={location}": "", "{rc}": "{rc_id}"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         for k, v in names.items():
