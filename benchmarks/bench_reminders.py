@@ -6,7 +6,6 @@ texts. Uses a temporary SQLite test database, or PostgreSQL when DATABASE_URL is
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,21 +15,10 @@ SLOTS = 12  # two 30-minute components per block, 12 blocks per practitioner pai
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("PLEXUS_TESTING", "1")
-    import django
+    from benchmarks._django import test_database
 
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        _run(connection.vendor)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with test_database() as vendor:
+        _run(vendor)
 
 
 def _load(day: date) -> None:
