@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -11,9 +11,9 @@ from ninja import Query, Schema, Status
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import ledger, selectors, visit_coverage
+from plexus.billing import documents, invoices, ledger, selectors, visit_coverage
 from plexus.billing.api import router
-from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, LedgerEntry, RemittanceClaim
+from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, Invoice, LedgerEntry, RemittanceClaim
 from plexus.billing.remittance import unmatched_dismiss, unmatched_match
 from plexus.core.api_utils import Page, paginate, require_perm
 from plexus.core.audit import record
@@ -485,3 +485,161 @@ def remittances_match(request: HttpRequest, rc_id: int, payload: MatchIn):
 def remittances_dismiss(request: HttpRequest, rc_id: int, payload: DismissIn):
     act, rc = _unmatched(request, rc_id)
     return unmatched_dismiss(actor=act, rc=rc, note=payload.note)
+
+
+# --- direct pay ---------------------------------------------------------------------------------------
+
+
+class ProductIn(Schema):
+    description: str
+    unit_price: Decimal
+    quantity: Decimal = Decimal(1)
+    tax_rate: Decimal = Decimal(0)
+    hsa_eligibility: str = "not_eligible"
+    procedure_code: str = ""
+
+
+class InvoiceIn(Schema):
+    charge_ids: list[int] | None = None
+    products: list[ProductIn] = []
+
+
+class InvoiceLineOut(Schema):
+    position: int
+    description: str
+    procedure_code: str
+    service_date: date
+    quantity: Decimal
+    unit_price: Decimal
+    tax: Decimal
+    amount: Decimal
+    hsa_eligibility: str
+    charge_id: int | None
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    patient_id: int
+    status: str
+    issued_at: datetime | None
+    due_date: date | None
+    total: Decimal
+    paid: Decimal
+    balance_due: Decimal
+    hsa_room: Decimal
+    lines: list[InvoiceLineOut]
+
+
+class InvoicePaymentIn(Schema):
+    amount: Decimal
+    method: str
+    reference: str
+    credit_overpayment: bool = False
+
+
+class LetterIn(Schema):
+    practitioner_id: int
+    diagnoses: list[str]
+    procedure_codes: list[str]
+    frequency: str
+    valid_from: date
+    valid_to: date
+
+
+class LetterOut(Schema):
+    id: int
+    practitioner_id: int
+    diagnoses: list[str]
+    procedure_codes: list[str]
+    frequency: str
+    valid_from: date
+    valid_to: date
+
+
+def _invoice_out(inv: Invoice) -> dict:
+    return {"id": inv.pk, "number": inv.number, "patient_id": inv.patient_id, "status": inv.status,
+            "issued_at": inv.issued_at, "due_date": inv.due_date, "total": invoices.total(inv),
+            "paid": invoices.paid(inv), "balance_due": invoices.balance_due(inv), "hsa_room": invoices.hsa_room(inv),
+            "lines": list(inv.lines.all())}
+
+
+def _invoice(request: HttpRequest, invoice_id: int, perm: Perm = Perm.BALANCE_VIEW):
+    act = require_perm(request, perm)
+    inv = Invoice.objects.filter(pk=invoice_id).first()
+    if inv is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No invoice {invoice_id}.")
+    access_patient(act, inv.patient_id, perm, what="invoice")
+    return act, inv
+
+
+@router.post("/patients/{patient_id}/invoices", response={201: InvoiceOut},
+             summary="Draft an invoice from uninvoiced direct-pay charges and items added by hand")
+def invoices_create(request: HttpRequest, patient_id: int, payload: InvoiceIn):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="invoice")
+    products = [invoices.ProductLine(p.description, p.unit_price, p.quantity, p.tax_rate, p.hsa_eligibility,
+                                     p.procedure_code) for p in payload.products]
+    inv = invoices.invoice_create(actor=act, patient=patient, charge_ids=payload.charge_ids, products=products)
+    return Status(201, _invoice_out(inv))
+
+
+@router.get("/invoices/{invoice_id}", response=InvoiceOut, summary="One invoice with paid and due amounts")
+def invoices_get(request: HttpRequest, invoice_id: int):
+    return _invoice_out(_invoice(request, invoice_id)[1])
+
+
+@router.post("/invoices/{invoice_id}/issue", response=InvoiceOut, summary="Issue a draft invoice")
+def invoices_issue(request: HttpRequest, invoice_id: int):
+    act, inv = _invoice(request, invoice_id)
+    return _invoice_out(invoices.invoice_issue(actor=act, invoice=inv))
+
+
+@router.post("/invoices/{invoice_id}/payments", response={201: InvoiceOut},
+             summary="Take a payment on an invoice (HSA/FSA only on eligible lines)")
+def invoices_pay(request: HttpRequest, invoice_id: int, payload: InvoicePaymentIn):
+    act, inv = _invoice(request, invoice_id)
+    invoices.invoice_pay(actor=act, invoice=inv, amount=payload.amount, method=payload.method,
+                         reference=payload.reference, credit_overpayment=payload.credit_overpayment)
+    inv.refresh_from_db()
+    return Status(201, _invoice_out(inv))
+
+
+@router.post("/invoices/{invoice_id}/void", response=InvoiceOut, summary="Void an unpaid invoice")
+def invoices_void(request: HttpRequest, invoice_id: int, payload: VoidIn):
+    act, inv = _invoice(request, invoice_id, Perm.BILLING_MANAGE)
+    return _invoice_out(invoices.invoice_void(actor=act, invoice=inv, reason=payload.reason))
+
+
+@router.get("/invoices/{invoice_id}/pdf", summary="The invoice (or, once paid, the itemised receipt) as PDF")
+def invoices_pdf(request: HttpRequest, invoice_id: int):
+    _, inv = _invoice(request, invoice_id)
+    response = HttpResponse(documents.to_pdf(documents.invoice_html(inv)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{inv.number}.pdf"'
+    return response
+
+
+@router.post("/patients/{patient_id}/letters", response={201: LetterOut},
+             summary="Record a letter of medical necessity (makes 'needs letter' services HSA/FSA-eligible)")
+def letters_create(request: HttpRequest, patient_id: int, payload: LetterIn):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="letter")
+    return Status(201, invoices.letter_create(
+        actor=act, patient=patient, practitioner_id=payload.practitioner_id, diagnoses=payload.diagnoses,
+        procedure_codes=payload.procedure_codes, frequency=payload.frequency, valid_from=payload.valid_from,
+        valid_to=payload.valid_to))
+
+
+@router.get("/patients/{patient_id}/superbill", summary="Superbill PDF for a period (default: the last 90 days)")
+def superbill_pdf(request: HttpRequest, patient_id: int, start: date | None = None, end: date | None = None):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="superbill")
+    end = end or timezone.localdate()
+    start = start or end - timedelta(days=90)
+    if start > end:
+        raise validation_error([FieldError("start", "The period starts after it ends.")])
+    record(act, AuditAction.EXPORT, "superbill", patient.pk, patient_id=patient.pk, detail=f"{start}..{end}")
+    response = HttpResponse(documents.to_pdf(documents.superbill_html(patient, start, end)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="superbill-{patient.chart_number}.pdf"'
+    return response

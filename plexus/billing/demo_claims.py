@@ -32,7 +32,7 @@ DEFAULT_SCHEDULE = "Practice default"
 # A plausible principal (and secondary) diagnosis per discipline (ICD-10-CM).
 DIAGNOSES = {"md": ("M54.50", "G89.29"), "np": ("M54.50",), "lac": ("M54.50",), "dc": ("M99.03", "M54.50"),
              "rd": ("E11.9",), "psy": ("F41.1",), "lmt": ("M62.830",), "coach": ("Z71.3",)}
-PAID_BEFORE_DAYS, BATCHED_BEFORE_DAYS, REVIEW_DAYS = 14, 7, 3
+BATCHED_BEFORE_DAYS, REVIEW_DAYS = 7, 3
 MAX_ENCOUNTERS = 70
 RECENT_IN_REVIEW = 10
 
@@ -63,6 +63,11 @@ def _visits(anchor: date) -> list[Appointment]:
     return older + recent
 
 
+def _evening(day: date, latest: datetime) -> datetime:
+    """18:00 UTC on the day after ``day`` (when the billing team works the day's visits), not after ``latest``."""
+    return min(datetime.combine(day + timedelta(days=1), time(18), tzinfo=UTC), latest)
+
+
 def load_claims_demo(*, anchor: date) -> dict[str, int]:
     """Create the demo's encounters, claims, batches and remittances (nothing when they exist)."""
     ensure_fee_schedule()
@@ -81,13 +86,13 @@ def load_claims_demo(*, anchor: date) -> dict[str, int]:
             try:
                 enc = encounter_record(actor=actor, data=EncounterInput(
                     appointment_id=appt.pk, diagnoses=dx, coverage_id=coverage.pk if coverage else None,
-                    improving=True), now=now)
+                    improving=True), now=_evening(day, now))
             except ApplicationError:
                 continue  # e.g. a visit shorter than one billable unit: nothing to charge
             encounters += 1
             if (anchor - day).days <= REVIEW_DAYS:
                 continue  # the last few days wait in charge review
-            claim = encounter_approve(actor=actor, encounter=enc, now=now)
+            claim = encounter_approve(actor=actor, encounter=enc, now=_evening(day, now))
             if claim is not None:
                 claims.append(claim)
     remittances = 0
@@ -97,7 +102,8 @@ def load_claims_demo(*, anchor: date) -> dict[str, int]:
         if claim.status == ClaimStatus.READY and (anchor - claim.service_date).days > BATCHED_BEFORE_DAYS:
             by_payer[claim.payer_id].append(claim)
     for n, (_, payer_claims) in enumerate(sorted(by_payer.items()), start=1):
-        built = datetime.combine(anchor - timedelta(days=PAID_BEFORE_DAYS - 4), time(18), tzinfo=UTC)
+        # the evening after the payer's last visit was approved; answers 3 days later, payment 4 after that
+        built = _evening(max(c.service_date for c in payer_claims) + timedelta(days=1), now)
         batch = batch_build(actor=actor, claim_ids=[c.pk for c in payer_claims], now=built)
         if n % 4 == 0:
             continue  # this payer has not answered yet: claims stay submitted
@@ -105,10 +111,10 @@ def load_claims_demo(*, anchor: date) -> dict[str, int]:
         # One payer refuses acupuncture and chiropractic outright (CO-96): the denial list has work in it.
         policy = Policy(denied_codes=frozenset({"97810", "97811", "98940", "98941"})) if n == 2 else Policy()
         answers = adjudicate(batch.x12, created=answered, control_number=9000 + n, policy=policy)
-        when = built + timedelta(days=3)
+        when = min(built + timedelta(days=3), now)
         x12_import(actor=actor, text=answers.ack_999, source_name=f"demo-{batch.control_number}.999", now=when)
         x12_import(actor=actor, text=answers.ack_277ca, source_name=f"demo-{batch.control_number}.277", now=when)
         x12_import(actor=actor, text=answers.remit_835, source_name=f"demo-{batch.control_number}.835",
-                   now=when + timedelta(days=4))
+                   now=min(when + timedelta(days=4), now))
         remittances += 1
     return {"encounters": encounters, "claims": len(claims), "remittances": remittances}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from plexus.billing.benefits import DEFAULT_SERVICE_TYPES, SERVICE_TYPES
+from plexus.core.models import HsaEligibility, Practitioner
 
 SERVICE_TYPE_CHOICES = [(code, f"{label} ({code})") for code, label in SERVICE_TYPES.items()]
 
@@ -54,3 +55,32 @@ class WaiverForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why the payer is not expected to pay")
     estimated_cost = forms.DecimalField(max_digits=10, decimal_places=2, label="Estimated cost to the patient")
     signed_name = forms.CharField(max_length=200, label="Signed by (patient or representative)")
+
+
+class ProductForm(forms.Form):
+    description = forms.CharField(max_length=200, label="Item (e.g. supplement)")
+    unit_price = forms.DecimalField(max_digits=10, decimal_places=2, label="Price")
+    quantity = forms.DecimalField(max_digits=8, decimal_places=2, initial=1)
+    tax_rate = forms.DecimalField(max_digits=5, decimal_places=4, required=False, initial=0,
+                                  label="Tax rate (e.g. 0.0825)")
+    hsa_eligibility = forms.ChoiceField(choices=HsaEligibility.choices, initial=HsaEligibility.NOT_ELIGIBLE,
+                                        label="HSA/FSA")
+
+
+class InvoicePaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=10, decimal_places=2)
+    method = forms.ChoiceField(choices=[("card_external", "Card (external terminal)"), ("hsa", "HSA/FSA card"),
+                                        ("cash", "Cash"), ("check", "Check")])
+    reference = forms.CharField(max_length=60, help_text="Receipt, check or terminal number")
+    credit_overpayment = forms.BooleanField(required=False, label="Keep any excess as a credit")
+
+
+class LetterForm(forms.Form):
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(discipline__can_supervise=True, is_active=True).order_by("last_name"),
+        label="Signed by")
+    diagnoses = forms.CharField(max_length=200, label="Diagnoses (ICD-10-CM)")
+    procedure_codes = forms.CharField(max_length=100, label="Services (codes)", initial="97124")
+    frequency = forms.CharField(max_length=100, initial="weekly for 12 weeks")
+    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -116,7 +116,7 @@ PAYMENT_METHODS = {"card": "Card (processor)", "card_external": "Card (external 
 
 
 def patient_payment_record(*, actor: Actor, patient_id: int, amount: Decimal, method: str, reference: str,
-                           memo: str = "", now: datetime | None = None) -> LedgerEntry:
+                           memo: str = "", now: datetime | None = None, invoice=None) -> LedgerEntry:
     """Record a payment the patient made (positive ``amount``) against their balance.
 
     ``reference`` must be unique per payment (receipt, check or terminal number): recording the same
@@ -135,6 +135,7 @@ def patient_payment_record(*, actor: Actor, patient_id: int, amount: Decimal, me
         raise validation_error(errors)
     entry = post(actor=actor, patient_id=patient_id, account=Account.PATIENT, kind=EntryKind.PATIENT_PAYMENT,
                  amount=-amount, key=f"payment:{method}:{reference.strip()}", posted_at=now, method=method,
+                 invoice=invoice,
                  memo=(memo or f"{PAYMENT_METHODS[method]} {reference.strip()}")[:300])
     if entry is None:
         raise ApplicationError(ErrorCode.CONFLICT, "This payment reference is already recorded.",

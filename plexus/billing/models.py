@@ -510,6 +510,7 @@ class LedgerEntry(models.Model):
     charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
     remittance = models.ForeignKey(Remittance, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="ledger_entries")
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
     group_code = models.CharField(max_length=2, blank=True, help_text="CAS01: CO, PR, OA, PI.")
     reason_code = models.CharField(max_length=5, blank=True, help_text="CARC.")
     remark_codes = models.JSONField(default=list, blank=True, help_text="RARC.")
@@ -534,3 +535,84 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("ledger entries are append-only")
+
+
+# ---------------------------------------------------------------------------------------------
+# Direct pay: invoices, HSA/FSA letters of medical necessity
+# ---------------------------------------------------------------------------------------------
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PARTIAL = "partial", "Partially paid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Invoice(models.Model):
+    """A bill to the patient for direct-pay services and products. Amounts paid are derived from the
+    ledger (payment entries that name the invoice); the status is updated from them."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT,
+                              db_index=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number} ({self.status})"
+
+
+class InvoiceLine(models.Model):
+    """One line: a direct-pay charge from a visit, or a product/service added by hand (with tax)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    charge = models.OneToOneField(Charge, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_line")
+    description = models.CharField(max_length=200)
+    procedure_code = models.CharField(max_length=5, blank=True)
+    service_date = models.DateField()
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(1))
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal(0),
+                                   help_text="e.g. 0.0825 for 8.25% sales tax on products.")
+    tax = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(0))
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Quantity x price + tax.")
+    hsa_eligibility = models.CharField(max_length=16, help_text="eligible, needs_lmn or not_eligible (at sale).")
+
+    class Meta:
+        ordering = ["invoice_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class MedicalNecessityLetter(models.Model):
+    """A practitioner's letter of medical necessity: makes 'needs LMN' services (e.g. massage)
+    HSA/FSA-eligible for the patient while valid (IRS Pub. 502; plan practice, STANDARDS.md §4)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medical_necessity_letters")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    diagnoses = models.JSONField(default=list)
+    procedure_codes = models.JSONField(default=list, help_text="Services it covers, e.g. 97124.")
+    frequency = models.CharField(max_length=100, help_text="e.g. weekly for 12 weeks")
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-valid_to", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(valid_from__lte=models.F("valid_to")),
+                                              name="lmn_from_before_to")]
+
+    def __str__(self) -> str:
+        return f"LMN {self.valid_from}..{self.valid_to} for {', '.join(self.procedure_codes)}"

@@ -25,4 +25,8 @@ urlpatterns += [
     path("patients/<int:patient_id>/account/", views_claims.patient_account, name="patient_account"),
     path("eligibility/day/", views_claims.day_eligibility, name="day_eligibility"),
     path("blocks/<int:block_id>/coverage/", views_claims.block_coverage, name="block_coverage"),
+    path("patients/<int:patient_id>/invoices/new/", views_claims.invoice_new, name="invoice_new"),
+    path("invoices/<int:invoice_id>/", views_claims.invoice_detail, name="invoice_detail"),
+    path("patients/<int:patient_id>/letters/new/", views_claims.letter_new, name="letter_new"),
+    path("patients/<int:patient_id>/superbill/", views_claims.superbill, name="superbill"),
 ]

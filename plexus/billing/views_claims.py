@@ -3,6 +3,8 @@ batches, denials, A/R aging, and the patient's account (ledger) on the chart."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,8 +12,8 @@ from django.utils import timezone
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import forms, ledger, remittance, selectors, visit_coverage
-from plexus.billing.models import ClaimStatus, RemittanceClaim
+from plexus.billing import documents, forms, invoices, ledger, remittance, selectors, visit_coverage
+from plexus.billing.models import ClaimStatus, Invoice, RemittanceClaim
 from plexus.billing.views import _error_page, _readable
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError
@@ -207,7 +209,10 @@ def patient_account(request, patient_id: int):
     claims = list(patient.claims.select_related("payer").order_by("-service_date", "-id")[:20]) if can_manage else []
     return render(request, "billing/_account.html", {
         "patient": patient, "entries": entries[-50:], "balance": balance, "claims": claims, "form": form,
-        "can_manage": can_manage}, status=status)
+        "can_manage": can_manage, "uninvoiced": invoices.uninvoiced_charges(patient.pk),
+        "invoices": list(patient.invoices.all()[:20]), "product_form": forms.ProductForm(),
+        "letters": list(patient.medical_necessity_letters.select_related("practitioner")[:10]),
+        "letter_form": forms.LetterForm(), "today": timezone.localdate()}, status=status)
 
 
 
@@ -261,3 +266,132 @@ def block_coverage(request, block_id: int):
         status = 422 if form.errors else 200
     return render(request, "billing/_block_coverage.html", {"bc": visit_coverage.block_coverage(block), "form": form},
                   status=status)
+
+
+# --- direct pay: invoices, letters of medical necessity, superbills ------------------------------------
+
+
+def _patient_or_error(request, patient_id: int, perm: Perm = Perm.BALANCE_VIEW, what: str = "account"):
+    return access_patient(ui_actor(request), patient_id, perm, what=what)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def invoice_new(request, patient_id: int):
+    """POST: a draft invoice from the patient's uninvoiced direct-pay charges plus an optional item."""
+    if request.method != "POST":
+        return redirect("patients:chart", patient_id)
+    act = ui_actor(request)
+    try:
+        patient = _patient_or_error(request, patient_id, what="invoice")
+        products = []
+        form = forms.ProductForm(request.POST)
+        if request.POST.get("description"):
+            if not form.is_valid():
+                raise ApplicationError(ErrorCode.VALIDATION, "Check the item.",
+                                       [FieldError(f, " ".join(e)) for f, e in form.errors.items()])
+            c = form.cleaned_data
+            products.append(invoices.ProductLine(c["description"], c["unit_price"], c["quantity"],
+                                                 c["tax_rate"] or Decimal(0), c["hsa_eligibility"]))
+        invoice = invoices.invoice_create(actor=act, patient=patient, products=products)
+    except ApplicationError as exc:
+        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
+            return _error_page(request, exc)
+        return render(request, "billing/_account_error.html", {"error": exc}, status=exc.status)
+    return redirect("billing:invoice_detail", invoice.pk)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def invoice_detail(request, invoice_id: int):
+    act = ui_actor(request)
+    invoice = Invoice.objects.select_related("patient").filter(pk=invoice_id).first()
+    if invoice is None:
+        return _error_page(request, ApplicationError(ErrorCode.NOT_FOUND, f"No invoice {invoice_id}."))
+    try:
+        access_patient(act, invoice.patient_id, Perm.BALANCE_VIEW, what="invoice")
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    if request.GET.get("pdf"):
+        response = HttpResponse(documents.to_pdf(documents.invoice_html(invoice)), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+        return response
+    pay_form = forms.InvoicePaymentForm(request.POST or None) if request.POST.get("action") == "pay" else \
+        forms.InvoicePaymentForm()
+    error, status = "", 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "issue":
+                invoices.invoice_issue(actor=act, invoice=invoice)
+            elif action == "void":
+                if not user_has(request.user, Perm.BILLING_MANAGE):
+                    raise ApplicationError(ErrorCode.FORBIDDEN, "Voiding invoices is for billing.")
+                invoices.invoice_void(actor=act, invoice=invoice, reason=request.POST.get("reason", ""))
+            elif pay_form.is_valid():
+                c = pay_form.cleaned_data
+                invoices.invoice_pay(actor=act, invoice=invoice, amount=c["amount"], method=c["method"],
+                                     reference=c["reference"], credit_overpayment=c["credit_overpayment"])
+            else:
+                raise ApplicationError(ErrorCode.VALIDATION, "Check the payment.",
+                                       [FieldError(f, " ".join(e)) for f, e in pay_form.errors.items()])
+            return redirect("billing:invoice_detail", invoice.pk)
+        except ApplicationError as exc:
+            if exc.code == ErrorCode.FORBIDDEN:
+                return _error_page(request, exc)
+            error = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
+            status = exc.status
+        invoice.refresh_from_db()
+    lines = [(li, invoices.hsa_eligible(li, invoice.patient_id)) for li in invoice.lines.all()]
+    return render(request, "billing/invoice_detail.html", {
+        "invoice": invoice, "lines": lines, "total": invoices.total(invoice), "paid": invoices.paid(invoice),
+        "due": invoices.balance_due(invoice), "hsa_room": invoices.hsa_room(invoice), "pay_form": pay_form,
+        "payments": list(invoice.ledger_entries.filter(kind__in=["patient_payment", "refund"])), "error": error,
+        "can_void": user_has(request.user, Perm.BILLING_MANAGE)}, status=status)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def letter_new(request, patient_id: int):
+    """POST: record a letter of medical necessity (answers with the account panel)."""
+    if request.method != "POST":
+        return redirect("patients:chart", patient_id)
+    act = ui_actor(request)
+    form = forms.LetterForm(request.POST)
+    try:
+        patient = _patient_or_error(request, patient_id, what="letter")
+        if not form.is_valid():
+            raise ApplicationError(ErrorCode.VALIDATION, "Check the letter.",
+                                   [FieldError(f, " ".join(e)) for f, e in form.errors.items()])
+        c = form.cleaned_data
+        invoices.letter_create(actor=act, patient=patient, practitioner_id=c["practitioner"].pk,
+                               diagnoses=c["diagnoses"].split(","), procedure_codes=c["procedure_codes"].split(","),
+                               frequency=c["frequency"], valid_from=c["valid_from"], valid_to=c["valid_to"])
+    except ApplicationError as exc:
+        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
+            return _error_page(request, exc)
+        return render(request, "billing/_account_error.html", {"error": exc}, status=exc.status)
+    return patient_account(request, patient_id)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def superbill(request, patient_id: int):
+    """GET ?start=&end=: the superbill PDF for the period (default: the last 90 days)."""
+    try:
+        patient = _patient_or_error(request, patient_id, what="superbill")
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    from datetime import date as _date
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    try:
+        end = _date.fromisoformat(request.GET.get("end") or today.isoformat())
+        start = _date.fromisoformat(request.GET.get("start") or (end - timedelta(days=90)).isoformat())
+    except ValueError:
+        return render(request, "billing/_account_error.html", {"error": ApplicationError(
+            ErrorCode.VALIDATION, "Dates are YYYY-MM-DD.", [FieldError("start", "Dates are YYYY-MM-DD.")])},
+            status=422)
+    record(ui_actor(request), AuditAction.EXPORT, "superbill", patient.pk, patient_id=patient.pk,
+           detail=f"{start}..{end}")
+    response = HttpResponse(documents.to_pdf(documents.superbill_html(patient, start, end)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="superbill-{patient.chart_number}-{start}-{end}.pdf"'
+    return response

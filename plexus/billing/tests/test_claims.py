@@ -381,7 +381,7 @@ def test_export_claims_command_writes_the_same_file_twice(billing_actor, complet
 def test_unmatched_835_claim_posted_by_hand_or_dismissed(billing_actor, completed_visit):
     from plexus.billing.remittance import unmatched_dismiss, unmatched_match
 
-    acu, em, batch, answers = _round_trip(billing_actor, completed_visit)
+    acu, em, _batch, answers = _round_trip(billing_actor, completed_visit)
     text = answers.remit_835.replace(f"CLP*{acu.patient_control_number}*", "CLP*PLX-TYPO*")
     x12_import(actor=billing_actor, text=text, source_name="era.835")
     rc = RemittanceClaim.objects.get(patient_control_number="PLX-TYPO")

@@ -42,6 +42,16 @@ API_ROUTES = [
     ("post", "/api/billing/waivers", Perm.ELIGIBILITY_RUN, "waiver"),
     ("post", "/api/billing/remittances/unmatched/{rc}/match", Perm.BILLING_MANAGE, {"patient_control_number": "X"}),
     ("post", "/api/billing/remittances/unmatched/{rc}/dismiss", Perm.BILLING_MANAGE, {"note": "not ours"}),
+    ("post", "/api/billing/patients/{patient}/invoices", Perm.BALANCE_VIEW,
+     {"products": [{"description": "Omega-3", "unit_price": "30.00"}]}),
+    ("get", "/api/billing/invoices/{invoice}", Perm.BALANCE_VIEW, None),
+    ("post", "/api/billing/invoices/{invoice}/issue", Perm.BALANCE_VIEW, {}),
+    ("post", "/api/billing/invoices/{invoice}/payments", Perm.BALANCE_VIEW,
+     {"amount": "1.00", "method": "cash", "reference": "M-1"}),
+    ("post", "/api/billing/invoices/{invoice}/void", Perm.BILLING_MANAGE, {"reason": "entered twice"}),
+    ("get", "/api/billing/invoices/{invoice}/pdf", Perm.BALANCE_VIEW, None),
+    ("post", "/api/billing/patients/{patient}/letters", Perm.BALANCE_VIEW, "letter"),
+    ("get", "/api/billing/patients/{patient}/superbill", Perm.BALANCE_VIEW, None),
 ]
 VIEW_ROUTES = [
     ("get", "/billing/eligibility/", Perm.ELIGIBILITY_RUN, None),
@@ -68,6 +78,14 @@ VIEW_ROUTES = [
     ("get", "/billing/eligibility/day/", Perm.ELIGIBILITY_RUN, None),
     ("get", "/billing/blocks/{block}/coverage/", Perm.ELIGIBILITY_RUN, None),
     ("post", "/billing/blocks/{block}/coverage/", Perm.ELIGIBILITY_RUN, {}),
+    ("post", "/billing/patients/{patient}/invoices/new/", Perm.BALANCE_VIEW, {"description": "Omega-3",
+                                                                             "unit_price": "30", "quantity": "1",
+                                                                             "tax_rate": "0",
+                                                                             "hsa_eligibility": "eligible"}),
+    ("get", "/billing/invoices/{invoice}/", Perm.BALANCE_VIEW, None),
+    ("post", "/billing/invoices/{invoice}/", Perm.BALANCE_VIEW, {"action": "issue"}),
+    ("post", "/billing/patients/{patient}/letters/new/", Perm.BALANCE_VIEW, {}),
+    ("get", "/billing/patients/{patient}/superbill/", Perm.BALANCE_VIEW, None),
 ]
 
 
@@ -92,7 +110,16 @@ def ctx(patient, users, admin_actor, completed_visit):
     return {"patient": patient.pk, "coverage": cov, "check": check.pk, "claim": claim2.pk or claim.pk,
             "batch": batch.pk, "encounter": pending.pk, "charge": pending.charges.first().pk,
             "appointment": completed_visit(acu, "Li", hour=15).pk,
-            "block": pending.appointment.block_id, "location": pending.appointment.location_id, "rc": _stray(batch)}
+            "block": pending.appointment.block_id, "location": pending.appointment.location_id, "rc": _stray(batch),
+            "invoice": _draft_invoice(patient, admin_actor)}
+
+
+def _draft_invoice(patient, actor) -> int:
+    from decimal import Decimal
+
+    from plexus.billing.invoices import ProductLine, invoice_create
+
+    return invoice_create(actor=actor, patient=patient, products=[ProductLine("Omega-3", Decimal("30.00"))]).pk
 
 
 def _stray(batch) -> int:
@@ -129,6 +156,13 @@ def _call(client, method, url, body, ctx, api):
     if body == "waiver":
         data = {"appointment_id": ctx["appointment"], "reason": "limit", "estimated_cost": "10.00",
                 "signed_name": "Maria Lopez"}
+        return client.post(url, data=json.dumps(data), content_type="application/json")
+    if body == "letter":
+        from plexus.core.models import Practitioner
+
+        data = {"practitioner_id": Practitioner.objects.get(last_name="Chen").pk, "diagnoses": ["M54.50"],
+                "procedure_codes": ["97124"], "frequency": "weekly", "valid_from": "2026-11-01",
+                "valid_to": "2027-01-31"}
         return client.post(url, data=json.dumps(data), content_type="application/json")
     if body == "encounter":
         data = {"appointment_id": ctx["appointment"], "diagnoses": ["M54.50"], "coverage_id": ctx["coverage"]}
@@ -176,7 +210,8 @@ def test_view_anonymous_redirects_to_login(client, ctx, method, url, perm, body)
 def test_every_billing_api_route_is_listed():
     names = {"{check}": "{check_id}", "{encounter}": "{encounter_id}", "{charge}": "{charge_id}",
              "{claim}": "{claim_id}", "{batch}": "{batch_id}", "{patient}": "{patient_id}", "{block}": "{block_id}",
-             "?location_id={location}": "", "{rc}": "{rc_id}"}
+             "?location_id={location}": "", "{rc}": "{rc_id}",
+             "{invoice}": "{invoice_id}"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         for k, v in names.items():
@@ -190,7 +225,7 @@ def test_every_billing_view_is_listed():
 
     names = {"{check}": "<int:check_id>", "{patient}": "<int:patient_id>", "{claim}": "<int:claim_id>",
              "{batch}": "<int:batch_id>", "{encounter}": "<int:encounter_id>", "{appointment}": "<int:appointment_id>",
-             "{block}": "<int:block_id>"}
+             "{block}": "<int:block_id>", "{invoice}": "<int:invoice_id>"}
     listed = set()
     for _, u, _, _ in VIEW_ROUTES:
         u = u.split("/billing/")[1]

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from plexus.billing.reconcilers import reconcile_eligibility
 from plexus.scheduling.reminders import reconcile_reminders
+from plexus.scheduling.waitlist import reconcile_waitlist
 
-RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders}
+RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders, "waitlist": reconcile_waitlist}
 
 
 class Command(BaseCommand):
