@@ -11,9 +11,19 @@ from ninja import Query, Schema, Status
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import documents, invoices, ledger, selectors, visit_coverage
+from plexus.billing import documents, invoices, ledger, packages, selectors, visit_coverage
 from plexus.billing.api import router
-from plexus.billing.models import Charge, Claim, ClaimBatch, Encounter, Invoice, LedgerEntry, RemittanceClaim
+from plexus.billing.models import (
+    Charge,
+    Claim,
+    ClaimBatch,
+    Encounter,
+    Invoice,
+    LedgerEntry,
+    PackagePlan,
+    PackagePurchase,
+    RemittanceClaim,
+)
 from plexus.billing.remittance import unmatched_dismiss, unmatched_match
 from plexus.core.api_utils import Page, paginate, require_perm
 from plexus.core.audit import record
@@ -643,3 +653,108 @@ def superbill_pdf(request: HttpRequest, patient_id: int, start: date | None = No
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="superbill-{patient.chart_number}.pdf"'
     return response
+
+
+class PlanOut(Schema):
+    id: int
+    name: str
+    kind: str
+    price: Decimal
+    procedure_codes: list[str]
+    sessions: int
+    validity_days: int
+    discount_percent: Decimal
+
+
+class PurchaseOut(Schema):
+    id: int
+    plan_id: int
+    plan_name: str
+    status: str
+    purchased_at: datetime
+    expires_on: date | None
+    next_billing_date: date | None
+    sessions_total: int
+    sessions_left: int
+    invoice_id: int | None
+
+
+class PurchaseIn(Schema):
+    plan_id: int
+
+
+class DrawIn(Schema):
+    charge_id: int
+
+
+class RefundIn(Schema):
+    reference: str
+
+
+class MembershipIn(Schema):
+    action: str
+    until: date | None = None
+
+
+def _purchase_out(p) -> dict:
+    return {"id": p.pk, "plan_id": p.plan_id, "plan_name": p.plan.name, "status": p.status,
+            "purchased_at": p.purchased_at, "expires_on": p.expires_on, "next_billing_date": p.next_billing_date,
+            "sessions_total": p.sessions_total, "sessions_left": packages.sessions_left(p, timezone.localdate()),
+            "invoice_id": p.invoice_id}
+
+
+def _purchase(request: HttpRequest, purchase_id: int):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    p = PackagePurchase.objects.select_related("plan").filter(pk=purchase_id).first()
+    if p is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No package or membership {purchase_id}.")
+    access_patient(act, p.patient_id, Perm.BALANCE_VIEW, what="packages")
+    return act, p
+
+
+@router.get("/package-plans", response=list[PlanOut], summary="Packages and memberships the practice sells")
+def plans_list(request: HttpRequest):
+    require_perm(request, Perm.BALANCE_VIEW)
+    return list(PackagePlan.objects.filter(is_active=True))
+
+
+@router.get("/patients/{patient_id}/packages", response=list[PurchaseOut], summary="A patient's packages")
+def purchases_list(request: HttpRequest, patient_id: int):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="packages")
+    return [_purchase_out(p) for p in patient.package_purchases.select_related("plan")]
+
+
+@router.post("/patients/{patient_id}/packages", response={201: PurchaseOut},
+             summary="Sell a package or membership (an issued invoice for its price)")
+def purchases_create(request: HttpRequest, patient_id: int, payload: PurchaseIn):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="packages")
+    plan = PackagePlan.objects.filter(pk=payload.plan_id).first()
+    if plan is None:
+        raise validation_error([FieldError("plan_id", f"No plan {payload.plan_id}.")])
+    return Status(201, _purchase_out(packages.purchase(actor=act, patient=patient, plan=plan)))
+
+
+@router.post("/packages/{purchase_id}/draw", response={201: PurchaseOut},
+             summary="Draw one session down for a direct-pay visit charge")
+def purchases_draw(request: HttpRequest, purchase_id: int, payload: DrawIn):
+    act, p = _purchase(request, purchase_id)
+    packages.draw_down(actor=act, purchase_id=p.pk, charge_id=payload.charge_id)
+    return Status(201, _purchase_out(p))
+
+
+@router.post("/packages/{purchase_id}/refund", response=PurchaseOut, summary="Refund unused package sessions")
+def purchases_refund(request: HttpRequest, purchase_id: int, payload: RefundIn):
+    act, p = _purchase(request, purchase_id)
+    packages.refund_unused(actor=act, purchase_id=p.pk, reference=payload.reference)
+    p.refresh_from_db()
+    return _purchase_out(p)
+
+
+@router.post("/packages/{purchase_id}/membership", response=PurchaseOut,
+             summary="Pause (until a date), resume or cancel a membership")
+def purchases_membership(request: HttpRequest, purchase_id: int, payload: MembershipIn):
+    act, p = _purchase(request, purchase_id)
+    return _purchase_out(packages.membership_set(actor=act, purchase_id=p.pk, action=payload.action,
+                                                 until=payload.until))

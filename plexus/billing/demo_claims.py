@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from plexus.billing.charges import EncounterInput, catalog_unit_fee, encounter_approve, encounter_record
 from plexus.billing.claims import batch_build
-from plexus.billing.models import ClaimStatus, Encounter, FeeSchedule, FeeScheduleEntry
+from plexus.billing.models import ClaimStatus, Encounter, FeeSchedule, FeeScheduleEntry, PackagePlan
 from plexus.billing.payer_sim import Policy, adjudicate
 from plexus.billing.services import x12_import
 from plexus.core.audit import Actor
@@ -68,9 +68,29 @@ def _evening(day: date, latest: datetime) -> datetime:
     return min(datetime.combine(day + timedelta(days=1), time(18), tzinfo=UTC), latest)
 
 
+# name, kind, price, codes, sessions, validity days, discount %
+PLANS = [
+    ("5 massages (60 min)", "package", Decimal("525.00"), ["97124"], 5, 365, Decimal(0)),
+    ("10 massages (60 min)", "package", Decimal("1000.00"), ["97124"], 10, 365, Decimal(0)),
+    ("Monthly wellness membership", "membership", Decimal("99.00"), ["97810", "97124"], 1, 0, Decimal("10.00")),
+]
+
+
+def ensure_plans() -> int:
+    """The demo's packages and memberships (by name; safe to run twice)."""
+    made = 0
+    for name, kind, price, codes, sessions, days, discount in PLANS:
+        _, created = PackagePlan.objects.get_or_create(name=name, defaults={
+            "kind": kind, "price": price, "procedure_codes": codes, "sessions": sessions, "validity_days": days,
+            "discount_percent": discount})
+        made += created
+    return made
+
+
 def load_claims_demo(*, anchor: date) -> dict[str, int]:
     """Create the demo's encounters, claims, batches and remittances (nothing when they exist)."""
     ensure_fee_schedule()
+    ensure_plans()
     if Encounter.objects.exists():
         return {"encounters": 0, "claims": 0, "remittances": 0}
     actor = Actor.system("cli")

@@ -116,7 +116,7 @@ class ProductLine:
 def uninvoiced_charges(patient_id: int) -> list[Charge]:
     """Approved direct-pay charges of the patient that are on no invoice yet, oldest first."""
     return list(Charge.objects.filter(patient_id=patient_id, stream=Stream.DIRECT, status=ChargeStatus.APPROVED,
-                                      invoice_line__isnull=True)
+                                      invoice_line__isnull=True, package_use__isnull=True)
                 .select_related("encounter__appointment__service").order_by("encounter__service_date", "pk"))
 
 
@@ -162,6 +162,8 @@ def invoice_create(*, actor: Actor, patient: Patient, charge_ids: Sequence[int] 
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     invoice = Invoice.objects.create(patient=patient, number=_next_number(), created_at=now, created_by=user)
     lines = []
+    from plexus.billing.packages import active_discount  # packages builds on invoices
+
     for c in (available[cid] for cid in wanted):
         service = c.encounter.appointment.service
         lines.append(InvoiceLine(
@@ -169,6 +171,14 @@ def invoice_create(*, actor: Actor, patient: Patient, charge_ids: Sequence[int] 
             description=f"{service.name}" if c.procedure_code == service.procedure_code else c.procedure_code,
             procedure_code=c.procedure_code, service_date=c.encounter.service_date, quantity=c.units,
             unit_price=c.unit_fee, amount=c.amount, hsa_eligibility=service.hsa_eligibility))
+        discount = active_discount(patient.pk, c.procedure_code, c.encounter.service_date)
+        if discount is not None:
+            off = -_money(c.amount * discount[1] / 100)
+            lines.append(InvoiceLine(
+                invoice=invoice, position=len(lines) + 1, description=f"{discount[0].plan.name}: "
+                f"{discount[1].normalize():f}% off {c.procedure_code}", procedure_code=c.procedure_code,
+                service_date=c.encounter.service_date, unit_price=off, amount=off,
+                hsa_eligibility=service.hsa_eligibility))
     day = service_date or timezone.localdate(now)
     for p in products:
         subtotal = _money(p.unit_price * p.quantity)
@@ -220,7 +230,8 @@ def invoice_issue(*, actor: Actor, invoice: Invoice, due_days: int = 30, now: da
     if invoice.status != InvoiceStatus.DRAFT:
         raise ApplicationError(ErrorCode.CONFLICT, f"Only a draft can be issued; this invoice is {invoice.status}.")
     for line in invoice.lines.filter(charge__isnull=True):
-        ledger.post(actor=actor, patient_id=invoice.patient_id, account=Account.PATIENT, kind=EntryKind.CHARGE,
+        kind = EntryKind.CHARGE if line.amount > 0 else EntryKind.CREDIT  # a discount line is a credit
+        ledger.post(actor=actor, patient_id=invoice.patient_id, account=Account.PATIENT, kind=kind,
                     amount=line.amount, key=f"invoice-line:{line.pk}", posted_at=now, service_date=line.service_date,
                     invoice=invoice, memo=f"{invoice.number}: {line.description}"[:300])
     invoice.status, invoice.issued_at = InvoiceStatus.ISSUED, now

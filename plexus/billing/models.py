@@ -616,3 +616,93 @@ class MedicalNecessityLetter(models.Model):
 
     def __str__(self) -> str:
         return f"LMN {self.valid_from}..{self.valid_to} for {', '.join(self.procedure_codes)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Packages and memberships
+# ---------------------------------------------------------------------------------------------
+
+
+class PlanKind(models.TextChoices):
+    PACKAGE = "package", "Package (prepaid sessions)"
+    MEMBERSHIP = "membership", "Membership (billed monthly)"
+
+
+class PackagePlan(models.Model):
+    """What the practice sells: '10 massages' (package) or 'monthly wellness: 1 acupuncture and 10% off'."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=PlanKind.choices)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+                                help_text="Package: the whole price. Membership: per month.")
+    procedure_codes = models.JSONField(default=list, help_text="Services the sessions (and discount) cover.")
+    sessions = models.PositiveSmallIntegerField(help_text="Package: sessions in all. Membership: per month.")
+    validity_days = models.PositiveSmallIntegerField(default=365, help_text="Package: days until unused sessions expire.")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0),
+                                           help_text="Membership: off other direct-pay services it covers.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PackagePurchase(models.Model):
+    """A patient's package or membership. Sessions used are derived from its uses."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="package_purchases")
+    plan = models.ForeignKey(PackagePlan, on_delete=models.PROTECT, related_name="purchases")
+    status = models.CharField(max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.ACTIVE)
+    purchased_at = models.DateTimeField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Package only.")
+    price_paid = models.DecimalField(max_digits=10, decimal_places=2)
+    sessions_total = models.PositiveSmallIntegerField()
+    next_billing_date = models.DateField(null=True, blank=True, help_text="Membership only.")
+    paused_until = models.DateField(null=True, blank=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-purchased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} ({self.status})"
+
+
+class PackageUse(models.Model):
+    """One session drawn from a package or membership for a direct-pay visit charge."""
+
+    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="uses")
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="package_use")
+    used_on = models.DateField()
+    used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["used_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.charge.procedure_code} on {self.used_on}"
+
+
+class MembershipBill(models.Model):
+    """One monthly bill of a membership: unique per period, so the billing reconciler never bills twice."""
+
+    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="bills")
+    period_start = models.DateField()
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="membership_bill")
+
+    class Meta:
+        ordering = ["period_start"]
+        constraints = [models.UniqueConstraint(fields=["purchase", "period_start"], name="membership_bill_once")]
+
+    def __str__(self) -> str:
+        return f"{self.purchase} {self.period_start}"

@@ -6,6 +6,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from plexus.billing.packages import reconcile_packages
 from plexus.billing.reconcilers import reconcile_eligibility
 
 
@@ -13,3 +14,9 @@ from plexus.billing.reconcilers import reconcile_eligibility
 def eligibility_reconciler() -> int:
     """Check eligibility ahead of upcoming insurance-billable visits (idempotent)."""
     return reconcile_eligibility(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="5"))
+def packages_reconciler() -> int:
+    """Bill memberships due, resume paused ones, expire old packages (idempotent: one bill per month)."""
+    return reconcile_packages(now=timezone.now())

@@ -29,4 +29,5 @@ urlpatterns += [
     path("invoices/<int:invoice_id>/", views_claims.invoice_detail, name="invoice_detail"),
     path("patients/<int:patient_id>/letters/new/", views_claims.letter_new, name="letter_new"),
     path("patients/<int:patient_id>/superbill/", views_claims.superbill, name="superbill"),
+    path("patients/<int:patient_id>/packages/", views_claims.packages_action, name="packages_action"),
 ]

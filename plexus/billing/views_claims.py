@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import documents, forms, invoices, ledger, remittance, selectors, visit_coverage
-from plexus.billing.models import ClaimStatus, Invoice, RemittanceClaim
+from plexus.billing import documents, forms, invoices, ledger, packages, remittance, selectors, visit_coverage
+from plexus.billing.models import ClaimStatus, Invoice, PackagePlan, RemittanceClaim
 from plexus.billing.views import _error_page, _readable
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError
@@ -202,6 +202,14 @@ def patient_account(request, patient_id: int):
             except ApplicationError as exc:
                 apply_errors(form, exc)
         status = 422 if form.errors else 200
+    return _account_panel(request, patient_id, form, status)
+
+
+def _account_panel(request, patient_id: int, form=None, status: int = 200):
+    """Render the chart's account panel (balances, ledger, invoices, packages, letters)."""
+    act = ui_actor(request)
+    form = form or forms.PaymentForm()
+    can_manage = user_has(request.user, Perm.BILLING_MANAGE)
     try:
         patient, entries, balance = selectors.patient_ledger(act, patient_id)
     except ApplicationError as exc:
@@ -212,8 +220,10 @@ def patient_account(request, patient_id: int):
         "can_manage": can_manage, "uninvoiced": invoices.uninvoiced_charges(patient.pk),
         "invoices": list(patient.invoices.all()[:20]), "product_form": forms.ProductForm(),
         "letters": list(patient.medical_necessity_letters.select_related("practitioner")[:10]),
-        "letter_form": forms.LetterForm(), "today": timezone.localdate()}, status=status)
-
+        "letter_form": forms.LetterForm(), "today": timezone.localdate(),
+        "purchases": [(p, packages.sessions_left(p, timezone.localdate()))
+                      for p in patient.package_purchases.select_related("plan")[:10]],
+        "plans": list(PackagePlan.objects.filter(is_active=True))}, status=status)
 
 
 @staff_view(Perm.ELIGIBILITY_RUN)
@@ -368,7 +378,7 @@ def letter_new(request, patient_id: int):
         if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
             return _error_page(request, exc)
         return render(request, "billing/_account_error.html", {"error": exc}, status=exc.status)
-    return patient_account(request, patient_id)
+    return _account_panel(request, patient_id)
 
 
 @staff_view(Perm.BALANCE_VIEW)
@@ -395,3 +405,41 @@ def superbill(request, patient_id: int):
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="superbill-{patient.chart_number}-{start}-{end}.pdf"'
     return response
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def packages_action(request, patient_id: int):
+    """POST (htmx, from the account panel): buy a plan, draw a session down, refund, pause/resume/cancel."""
+    if request.method != "POST":
+        return redirect("patients:chart", patient_id)
+    act = ui_actor(request)
+    from datetime import date as _date
+
+    try:
+        patient = _patient_or_error(request, patient_id, what="packages")
+        action = request.POST.get("action", "")
+        purchase_id = int(request.POST.get("purchase_id") or 0)
+        if purchase_id and not patient.package_purchases.filter(pk=purchase_id).exists():
+            raise ApplicationError(ErrorCode.VALIDATION, "Not this patient's package.",
+                                   [FieldError("purchase_id", "Not this patient's package.")])
+        if action == "buy":
+            plan = PackagePlan.objects.filter(pk=request.POST.get("plan_id") or 0, is_active=True).first()
+            if plan is None:
+                raise ApplicationError(ErrorCode.VALIDATION, "Choose a plan.", [FieldError("plan_id", "Choose a plan.")])
+            packages.purchase(actor=act, patient=patient, plan=plan)
+        elif action == "draw":
+            packages.draw_down(actor=act, purchase_id=purchase_id, charge_id=int(request.POST.get("charge_id") or 0))
+        elif action == "refund":
+            packages.refund_unused(actor=act, purchase_id=purchase_id, reference=request.POST.get("reference", ""))
+        else:
+            until = request.POST.get("until") or ""
+            packages.membership_set(actor=act, purchase_id=purchase_id, action=action,
+                                    until=_date.fromisoformat(until) if until else None)
+    except ApplicationError as exc:
+        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND):
+            return _error_page(request, exc)
+        return render(request, "billing/_account_error.html", {"error": exc}, status=exc.status)
+    except ValueError:
+        return render(request, "billing/_account_error.html", {"error": ApplicationError(
+            ErrorCode.VALIDATION, "Check the form.", [FieldError("until", "Dates are YYYY-MM-DD.")])}, status=422)
+    return _account_panel(request, patient_id)

@@ -52,6 +52,12 @@ API_ROUTES = [
     ("get", "/api/billing/invoices/{invoice}/pdf", Perm.BALANCE_VIEW, None),
     ("post", "/api/billing/patients/{patient}/letters", Perm.BALANCE_VIEW, "letter"),
     ("get", "/api/billing/patients/{patient}/superbill", Perm.BALANCE_VIEW, None),
+    ("get", "/api/billing/package-plans", Perm.BALANCE_VIEW, None),
+    ("get", "/api/billing/patients/{patient}/packages", Perm.BALANCE_VIEW, None),
+    ("post", "/api/billing/patients/{patient}/packages", Perm.BALANCE_VIEW, "plan"),
+    ("post", "/api/billing/packages/{purchase}/draw", Perm.BALANCE_VIEW, {"charge_id": 0}),
+    ("post", "/api/billing/packages/{purchase}/refund", Perm.BALANCE_VIEW, {"reference": "R-1"}),
+    ("post", "/api/billing/packages/{purchase}/membership", Perm.BALANCE_VIEW, {"action": "cancel"}),
 ]
 VIEW_ROUTES = [
     ("get", "/billing/eligibility/", Perm.ELIGIBILITY_RUN, None),
@@ -86,6 +92,7 @@ VIEW_ROUTES = [
     ("post", "/billing/invoices/{invoice}/", Perm.BALANCE_VIEW, {"action": "issue"}),
     ("post", "/billing/patients/{patient}/letters/new/", Perm.BALANCE_VIEW, {}),
     ("get", "/billing/patients/{patient}/superbill/", Perm.BALANCE_VIEW, None),
+    ("post", "/billing/patients/{patient}/packages/", Perm.BALANCE_VIEW, {"action": "buy", "plan_id": "0"}),
 ]
 
 
@@ -111,7 +118,16 @@ def ctx(patient, users, admin_actor, completed_visit):
             "batch": batch.pk, "encounter": pending.pk, "charge": pending.charges.first().pk,
             "appointment": completed_visit(acu, "Li", hour=15).pk,
             "block": pending.appointment.block_id, "location": pending.appointment.location_id, "rc": _stray(batch),
-            "invoice": _draft_invoice(patient, admin_actor)}
+            "invoice": _draft_invoice(patient, admin_actor), "purchase": _purchase(patient, admin_actor)}
+
+
+def _purchase(patient, actor) -> int:
+    from plexus.billing.demo_claims import ensure_plans
+    from plexus.billing.models import PackagePlan
+    from plexus.billing.packages import purchase
+
+    ensure_plans()
+    return purchase(actor=actor, patient=patient, plan=PackagePlan.objects.get(name="5 massages (60 min)")).pk
 
 
 def _draft_invoice(patient, actor) -> int:
@@ -156,6 +172,11 @@ def _call(client, method, url, body, ctx, api):
     if body == "waiver":
         data = {"appointment_id": ctx["appointment"], "reason": "limit", "estimated_cost": "10.00",
                 "signed_name": "Maria Lopez"}
+        return client.post(url, data=json.dumps(data), content_type="application/json")
+    if body == "plan":
+        from plexus.billing.models import PackagePlan
+
+        data = {"plan_id": PackagePlan.objects.first().pk}
         return client.post(url, data=json.dumps(data), content_type="application/json")
     if body == "letter":
         from plexus.core.models import Practitioner
@@ -211,7 +232,7 @@ def test_every_billing_api_route_is_listed():
     names = {"{check}": "{check_id}", "{encounter}": "{encounter_id}", "{charge}": "{charge_id}",
              "{claim}": "{claim_id}", "{batch}": "{batch_id}", "{patient}": "{patient_id}", "{block}": "{block_id}",
              "?location_id={location}": "", "{rc}": "{rc_id}",
-             "{invoice}": "{invoice_id}"}
+             "{invoice}": "{invoice_id}", "{purchase}": "{purchase_id}"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         for k, v in names.items():
