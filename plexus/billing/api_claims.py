@@ -11,7 +11,7 @@ from ninja import Query, Schema, Status
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import documents, invoices, ledger, packages, selectors, visit_coverage
+from plexus.billing import documents, invoices, ledger, packages, selectors, statements, visit_coverage
 from plexus.billing.api import router
 from plexus.billing.models import (
     Charge,
@@ -758,3 +758,14 @@ def purchases_membership(request: HttpRequest, purchase_id: int, payload: Member
     act, p = _purchase(request, purchase_id)
     return _purchase_out(packages.membership_set(actor=act, purchase_id=p.pk, action=payload.action,
                                                  until=payload.until))
+
+
+@router.get("/patients/{patient_id}/statement", summary="The monthly statement PDF (default: last month)")
+def statement_pdf(request: HttpRequest, patient_id: int, end: date | None = None):
+    act = require_perm(request, Perm.BALANCE_VIEW)
+    patient = access_patient(act, patient_id, Perm.BALANCE_VIEW, what="statement")
+    end = end or statements.month_end(timezone.localdate())
+    record(act, AuditAction.EXPORT, "statement", patient.pk, patient_id=patient.pk, detail=str(end))
+    response = HttpResponse(statements.statement_pdf(patient, end), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statement-{patient.chart_number}-{end:%Y-%m}.pdf"'
+    return response

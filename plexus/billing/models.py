@@ -706,3 +706,22 @@ class MembershipBill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase} {self.period_start}"
+
+
+class Statement(models.Model):
+    """A monthly statement sent to a patient who owes a balance; follow-ups at 30/60/90 days."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="statements")
+    period_end = models.DateField()
+    patient_due = models.DecimalField(max_digits=12, decimal_places=2)
+    insurance_pending = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField()
+    emailed_to = models.CharField(max_length=254, blank=True)
+    follow_ups = models.JSONField(default=list, blank=True, help_text="Days (30, 60, 90) a reminder went out.")
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        constraints = [models.UniqueConstraint(fields=["patient", "period_end"], name="statement_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"Statement {self.period_end} {self.patient_due}"

@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from plexus.billing.packages import reconcile_packages
 from plexus.billing.reconcilers import reconcile_eligibility
+from plexus.billing.statements import reconcile_statements
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -20,3 +21,9 @@ def eligibility_reconciler() -> int:
 def packages_reconciler() -> int:
     """Bill memberships due, resume paused ones, expire old packages (idempotent: one bill per month)."""
     return reconcile_packages(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="20", hour="6"))
+def statements_reconciler() -> int:
+    """Send last month's statements and the 30/60/90-day follow-ups (idempotent)."""
+    return reconcile_statements(now=timezone.now())

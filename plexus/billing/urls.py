@@ -30,4 +30,5 @@ urlpatterns += [
     path("patients/<int:patient_id>/letters/new/", views_claims.letter_new, name="letter_new"),
     path("patients/<int:patient_id>/superbill/", views_claims.superbill, name="superbill"),
     path("patients/<int:patient_id>/packages/", views_claims.packages_action, name="packages_action"),
+    path("patients/<int:patient_id>/statement/", views_claims.statement, name="statement"),
 ]

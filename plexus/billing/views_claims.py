@@ -12,7 +12,17 @@ from django.utils import timezone
 
 from plexus.billing import charges as charge_services
 from plexus.billing import claims as claim_services
-from plexus.billing import documents, forms, invoices, ledger, packages, remittance, selectors, visit_coverage
+from plexus.billing import (
+    documents,
+    forms,
+    invoices,
+    ledger,
+    packages,
+    remittance,
+    selectors,
+    statements,
+    visit_coverage,
+)
 from plexus.billing.models import ClaimStatus, Invoice, PackagePlan, RemittanceClaim
 from plexus.billing.views import _error_page, _readable
 from plexus.core.audit import record
@@ -443,3 +453,23 @@ def packages_action(request, patient_id: int):
         return render(request, "billing/_account_error.html", {"error": ApplicationError(
             ErrorCode.VALIDATION, "Check the form.", [FieldError("until", "Dates are YYYY-MM-DD.")])}, status=422)
     return _account_panel(request, patient_id)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def statement(request, patient_id: int):
+    """GET ?end=YYYY-MM-DD: the statement PDF for the month ending then (default: last month)."""
+    from datetime import date as _date
+
+    try:
+        patient = _patient_or_error(request, patient_id, what="statement")
+        end = _date.fromisoformat(request.GET["end"]) if request.GET.get("end") else \
+            statements.month_end(timezone.localdate())
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    except ValueError:
+        return render(request, "billing/_account_error.html", {"error": ApplicationError(
+            ErrorCode.VALIDATION, "Dates are YYYY-MM-DD.", [FieldError("end", "Dates are YYYY-MM-DD.")])}, status=422)
+    record(ui_actor(request), AuditAction.EXPORT, "statement", patient.pk, patient_id=patient.pk, detail=str(end))
+    response = HttpResponse(statements.statement_pdf(patient, end), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statement-{patient.chart_number}-{end:%Y-%m}.pdf"'
+    return response

@@ -58,6 +58,7 @@ API_ROUTES = [
     ("post", "/api/billing/packages/{purchase}/draw", Perm.BALANCE_VIEW, {"charge_id": 0}),
     ("post", "/api/billing/packages/{purchase}/refund", Perm.BALANCE_VIEW, {"reference": "R-1"}),
     ("post", "/api/billing/packages/{purchase}/membership", Perm.BALANCE_VIEW, {"action": "cancel"}),
+    ("get", "/api/billing/patients/{patient}/statement", Perm.BALANCE_VIEW, None),
 ]
 VIEW_ROUTES = [
     ("get", "/billing/eligibility/", Perm.ELIGIBILITY_RUN, None),
@@ -93,6 +94,7 @@ VIEW_ROUTES = [
     ("post", "/billing/patients/{patient}/letters/new/", Perm.BALANCE_VIEW, {}),
     ("get", "/billing/patients/{patient}/superbill/", Perm.BALANCE_VIEW, None),
     ("post", "/billing/patients/{patient}/packages/", Perm.BALANCE_VIEW, {"action": "buy", "plan_id": "0"}),
+    ("get", "/billing/patients/{patient}/statement/", Perm.BALANCE_VIEW, None),
 ]
 
 
