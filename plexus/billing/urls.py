@@ -31,4 +31,5 @@ urlpatterns += [
     path("patients/<int:patient_id>/superbill/", views_claims.superbill, name="superbill"),
     path("patients/<int:patient_id>/packages/", views_claims.packages_action, name="packages_action"),
     path("patients/<int:patient_id>/statement/", views_claims.statement, name="statement"),
+    path("pay/<str:token>/", views_claims.pay_link, name="pay_link"),
 ]

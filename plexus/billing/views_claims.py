@@ -3,6 +3,7 @@ batches, denials, A/R aging, and the patient's account (ledger) on the chart."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.http import HttpResponse
@@ -18,16 +19,18 @@ from plexus.billing import (
     invoices,
     ledger,
     packages,
+    paylink,
     remittance,
     selectors,
     statements,
     visit_coverage,
 )
 from plexus.billing.models import ClaimStatus, Invoice, PackagePlan, RemittanceClaim
+from plexus.billing.processor import get_processor
 from plexus.billing.views import _error_page, _readable
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError
-from plexus.core.models import AuditAction
+from plexus.core.models import AuditAction, Practice
 from plexus.core.permissions import Perm, user_has
 from plexus.core.views_utils import apply_errors, staff_view, ui_actor
 from plexus.patients.selectors import access_patient, active_coverages
@@ -342,6 +345,8 @@ def invoice_detail(request, invoice_id: int):
         try:
             if action == "issue":
                 invoices.invoice_issue(actor=act, invoice=invoice)
+            elif action == "email":
+                paylink.email_invoice(actor=act, invoice=invoice)
             elif action == "void":
                 if not user_has(request.user, Perm.BILLING_MANAGE):
                     raise ApplicationError(ErrorCode.FORBIDDEN, "Voiding invoices is for billing.")
@@ -473,3 +478,26 @@ def statement(request, patient_id: int):
     response = HttpResponse(statements.statement_pdf(patient, end), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="statement-{patient.chart_number}-{end:%Y-%m}.pdf"'
     return response
+
+
+def pay_link(request, token: str):
+    """The patient's pay-by-link page (no login): amount due and, with a card processor, a card form."""
+    try:
+        invoice = paylink.invoice_for(token)
+    except ApplicationError as exc:
+        return render(request, "billing/pay_link.html", {"gone": exc.detail}, status=410)
+    processor = get_processor()
+    error, paid_now = "", False
+    if request.method == "POST":
+        try:
+            paylink.pay(invoice=invoice, token=request.POST.get("card", ""),
+                        attempt=request.POST.get("attempt", "")[:40] or "web", processor=processor)
+            paid_now = True
+        except ApplicationError as exc:
+            error = "; ".join(e.message for e in exc.errors) or exc.detail
+        invoice.refresh_from_db()
+    return render(request, "billing/pay_link.html", {
+        "invoice": invoice, "due": invoices.balance_due(invoice), "practice": Practice.objects.first(),
+        "card_payments": processor.name != "external", "error": error, "paid_now": paid_now,
+        "attempt": request.POST.get("attempt") or secrets.token_hex(8)},
+        status=422 if error else 200)

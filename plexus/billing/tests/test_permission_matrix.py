@@ -255,6 +255,7 @@ def test_every_billing_view_is_listed():
         for k, v in names.items():
             u = u.replace(k, v)
         listed.add(u)
+    listed.add("pay/<str:token>/")  # the patient's pay-by-link page: public and signed (test_paylink.py)
     assert {str(p.pattern) for p in urlpatterns} == listed
 
 
