@@ -10,6 +10,8 @@ NAV = (
     ("Home", "home", Perm.PATIENT_VIEW),
     ("Patients", "patients:search", Perm.PATIENT_VIEW),
     ("Schedule", "scheduling:day", Perm.SCHEDULE_VIEW),
+    ("Referrals", "scheduling:referrals", Perm.SCHEDULE_VIEW),
+    ("Waitlist", "scheduling:waitlist", Perm.SCHEDULE_VIEW),
     ("Import", "patients:import", Perm.PATIENT_IMPORT),
     ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Billing", "billing:charges", Perm.BILLING_MANAGE),

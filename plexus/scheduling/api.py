@@ -372,3 +372,7 @@ def feeds_create(request: HttpRequest, payload: FeedIn):
 @router.delete("/feeds/{feed_id}", response=dict, summary="Revoke a feed URL")
 def feeds_revoke(request: HttpRequest, feed_id: int):
     return _feed_dict(setup.calendar_feed_revoke(actor=require_perm(request, Perm.SCHEDULE_MANAGE), feed_id=feed_id))
+
+
+# Recurring series, referrals and the waitlist register their operations on this router.
+from plexus.scheduling import api_care  # noqa: E402,F401

@@ -187,12 +187,85 @@ def generate_bookings(*, first_day: date, last_day: date, now: datetime, seed: i
     return len(blocks), len(appts)
 
 
+def _next_weekday(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7 or 7)
+
+
+def generate_care(*, anchor: date, now: datetime, creator: User | None = None) -> dict[str, int]:
+    """Referrals (physician to acupuncture, massage, nutrition), one weekly acupuncture series booked
+    from a referral (free occurrences only, so it never double-books) and waitlist entries. Skips
+    everything when demo referrals exist."""
+    from plexus.core.audit import Actor
+    from plexus.core.errors import ApplicationError
+    from plexus.core.models import Discipline
+    from plexus.scheduling.models import Priority, Referral
+    from plexus.scheduling.referrals import referral_create
+    from plexus.scheduling.series import visit_series_book
+    from plexus.scheduling.services import Placement
+    from plexus.scheduling.waitlist import waitlist_entry_create, waitlist_entry_from_referral
+
+    out = {"referrals": 0, "series": 0, "waitlist entries": 0}
+    if Referral.objects.filter(reason__startswith=DEMO_REASON).exists():
+        return out
+    pracs = {p.last_name: p for p in Practitioner.objects.filter(last_name__in=["Chen", "Webb", "Li", "Ortiz",
+                                                                               "Feld"])}
+    services = {s.name: s for s in Service.objects.all()}
+    disciplines = {d.code: d for d in Discipline.objects.all()}
+    patients = list(Patient.objects.order_by("pk")[:12])
+    acu, massage = services.get("Acupuncture, initial 15 min (97810)"), services.get("Therapeutic massage 60 min (97124)")
+    rd = next((s for n, s in services.items() if n.startswith("Medical nutrition therapy")), None)
+    if len(patients) < 6 or not {"Chen", "Li", "Ortiz"} <= set(pracs) or not acu or not massage:
+        return out
+    actor = Actor(user=creator, via="cli")
+    plans = [  # patient index, from, discipline, to, service, sessions, cadence, reason, codes, priority
+        (0, "Chen", "lac", "Li", acu, 6, 1, "chronic low back pain", ["M54.50"], Priority.SOON),
+        (1, "Chen", "lmt", None, massage, 4, 2, "neck and shoulder tension", ["M62.838"], Priority.ROUTINE),
+        (2, "Webb" if "Webb" in pracs else "Chen", "lac", None, acu, 8, 1, "migraine prevention", ["G43.909"],
+         Priority.URGENT),
+        (3, "Chen", "rd", None, rd, 3, 4, "type 2 diabetes, nutrition", ["E11.9"], Priority.ROUTINE),
+    ]
+    made = []
+    for i, sender, disc, to, service, sessions, cadence, reason, codes, priority in plans:
+        if service is None or disc not in disciplines:
+            continue
+        made.append(referral_create(
+            actor=actor, patient=patients[i], to_discipline_id=disciplines[disc].pk, service_ids=[service.pk],
+            sessions_wanted=sessions, cadence_weeks=cadence, reason=f"{DEMO_REASON}{reason}", icd10_codes=codes,
+            from_practitioner_id=pracs[sender].pk, to_practitioner_id=pracs[to].pk if to else None,
+            priority=priority, now=now - timedelta(days=3 * (len(made) + 1))))
+    out["referrals"] = len(made)
+    tz = ZoneInfo("America/Los_Angeles")
+    first = datetime.combine(_next_weekday(anchor, 0), time(15), tzinfo=tz)  # Mondays 15:00 with Li
+    try:
+        visit_series_book(actor=actor, patient=made[0].patient, interval_weeks=1, occurrences=6, mode="free",
+                          components=[Placement(acu.pk, pracs["Li"].pk, first)], referral=made[0],
+                          location_id=pracs["Li"].locations.order_by("pk").first().pk, note=DEMO_NOTE, now=now)
+        out["series"] = 1
+    except ApplicationError:
+        pass
+    for referral in made[1:3]:
+        waitlist_entry_from_referral(actor=actor, referral=referral, earliest_date=anchor,
+                                     latest_date=anchor + timedelta(weeks=4), now=now)
+        out["waitlist entries"] += 1
+    waitlist_entry_create(actor=actor, patient=patients[5], service_ids=[massage.pk], earliest_date=anchor,
+                          latest_date=anchor + timedelta(weeks=3), time_of_day="morning", weekdays=[0, 2, 4],
+                          note="Wants an earlier massage", now=now - timedelta(days=1))
+    out["waitlist entries"] += 1
+    return out
+
+
+DEMO_REASON = "Demo: "
+
+
 def load_schedule_demo(*, anchor: date, scale: int = 1) -> dict[str, int]:
-    """Create demo availability and bookings around `anchor`; safe to run twice. Returns counts."""
+    """Create demo availability, bookings, referrals, a series and waitlist entries around `anchor`;
+    safe to run twice. Returns counts."""
     hours = ensure_hours()
     blocks = appts = 0
+    now = datetime.combine(anchor, time(12), tzinfo=ZoneInfo("America/Los_Angeles"))
+    creator = User.objects.filter(username="frontdesk").first()
     if not VisitBlock.objects.filter(note=DEMO_NOTE).exists():
-        now = datetime.combine(anchor, time(12), tzinfo=ZoneInfo("America/Los_Angeles"))
         blocks, appts = generate_bookings(first_day=anchor - timedelta(weeks=8), last_day=anchor + timedelta(weeks=4),
-                                          now=now, creator=User.objects.filter(username="frontdesk").first())
-    return {"working hours": hours, "visit blocks": blocks, "appointments": appts}
+                                          now=now, creator=creator)
+    care = generate_care(anchor=anchor, now=now, creator=creator)
+    return {"working hours": hours, "visit blocks": blocks, "appointments": appts, **care}

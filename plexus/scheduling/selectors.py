@@ -180,19 +180,23 @@ SEARCH_WINDOWS = (timedelta(days=7), timedelta(days=28))
 
 def slot_search(*, asks: list[ComponentAsk], range_start: datetime, range_end: datetime, now: datetime,
                 patient_id: int | None = None, preferences: slots.Preferences | None = None,
-                limit: int = 10, exclude_block_id: int | None = None) -> tuple[slots.BlockOption, ...]:
+                limit: int = 10, exclude_block_id: int | None = None,
+                only_practitioner_ids: set[int] | None = None) -> tuple[slots.BlockOption, ...]:
     """Return the earliest ``limit`` visit blocks for the asks; 422 for bad input (naming the component).
 
     Searches a growing window (7 and 28 days, then the whole range) so that a typical search loads
     days of appointments instead of months. A window's answer is kept only when it must equal the
     whole range's answer: every returned block starts early enough that any block starting then
     (at most the sum of durations and maximum gaps long) fits inside the window.
+    ``only_practitioner_ids`` limits the search to those practitioners (a waitlist entry's allowed ones).
     """
     preferences = preferences or slots.Preferences()
     comps, _ = component_requests(asks)
     disciplines = set().union(*(c.allowed_disciplines for c in comps))
     named = {c.practitioner_id for c in comps if c.practitioner_id}
     locs = [preferences.location_id] if preferences.location_id else None
+    if only_practitioner_ids is not None:
+        disciplines, named = set(), named | set(only_practitioner_ids)
     clinic = load_clinic(location_ids=locs, disciplines=disciplines, practitioner_ids=named,
                          room_types={c.room_type for c in comps})
     span = sum((c.duration + c.max_gap for c in comps), timedelta())

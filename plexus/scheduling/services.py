@@ -26,6 +26,7 @@ from plexus.scheduling.models import (
     Status,
     VisitBlock,
 )
+from plexus.scheduling.referrals import referral_sync_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,21 @@ def _refresh(block: VisitBlock) -> VisitBlock:
     block.start, block.end = min(a.start for a in live), max(a.end for a in live)
     block.sequence += 1
     block.save(update_fields=["status", "start", "end", "sequence", "updated_at", "cancel_reason", "late_cancel"])
+    if block.referral_id is not None:
+        referral_sync_status(block.referral_id)
     return block
+
+
+def _offer_freed(appointment_ids: list[int]) -> None:
+    """After a cancellation commits, offer the freed time to matching waitlist entries (the
+    waitlist reconciler heals a lost call)."""
+    transaction.on_commit(lambda: _run_waitlist(appointment_ids))
+
+
+def _run_waitlist(appointment_ids: list[int]) -> None:
+    from plexus.scheduling import waitlist  # waitlist books through this module
+
+    waitlist.on_capacity_freed(appointment_ids=appointment_ids)
 
 
 def _is_late(start: datetime, now: datetime) -> bool:
@@ -278,6 +293,7 @@ def visit_block_cancel(*, actor: Actor, block: VisitBlock, reason: str, now: dat
     block.cancel_reason, block.late_cancel = reason[:200], any(a.late_cancel for a in appts)
     record(actor, AuditAction.UPDATE, "visit_block", block.pk, patient_id=block.patient_id,
            changed_fields=["status", "cancel_reason", "late_cancel"], detail="cancelled")
+    _offer_freed([a.pk for a in appts])
     return _refresh(block)
 
 
@@ -293,6 +309,7 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str,
         block.cancel_reason, block.late_cancel = reason[:200], appt.late_cancel
     record(actor, AuditAction.UPDATE, "appointment", appt.pk, patient_id=appt.patient_id,
            changed_fields=["status", "cancel_reason", "late_cancel"], detail="cancelled")
+    _offer_freed([appt.pk])
     _refresh(block)
     return appt
 

@@ -27,3 +27,24 @@ urlpatterns += [
     path("blocks/<int:block_id>/reminders/send/", views_reminders.block_reminder_send, name="block_reminder_send"),
     path("visit/<str:token>/", views_reminders.visit_link, name="visit_link"),
 ]
+
+# Referrals, recurring series and the waitlist (plexus/scheduling/views_care.py).
+from plexus.scheduling import views_care  # noqa: E402
+
+urlpatterns += [
+    path("referrals/", views_care.referral_list, name="referrals"),
+    path("referrals/new/", views_care.referral_new, name="referral_new"),
+    path("referrals/patients/", views_care.referral_patient_pick, name="referral_patient_pick"),
+    path("referrals/<int:referral_id>/", views_care.referral_detail, name="referral"),
+    path("referrals/<int:referral_id>/cancel/", views_care.referral_cancel, name="referral_cancel"),
+    path("referrals/<int:referral_id>/waitlist/", views_care.referral_waitlist, name="referral_waitlist"),
+    path("series/new/", views_care.series_new, name="series_new"),
+    path("series/preview/", views_care.series_preview, name="series_preview"),
+    path("series/book/", views_care.series_book, name="series_book"),
+    path("series/<int:series_id>/", views_care.series_detail, name="series"),
+    path("series/<int:series_id>/cancel/", views_care.series_cancel, name="series_cancel"),
+    path("waitlist/", views_care.waitlist_board, name="waitlist"),
+    path("waitlist/offers/<int:offer_id>/accept/", views_care.offer_accept, name="offer_accept"),
+    path("waitlist/offers/<int:offer_id>/decline/", views_care.offer_decline, name="offer_decline"),
+    path("waitlist/<int:entry_id>/remove/", views_care.entry_remove, name="entry_remove"),
+]

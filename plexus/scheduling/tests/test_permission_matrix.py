@@ -37,6 +37,23 @@ API_ROUTES = [
     ("get", "/api/scheduling/feeds", Perm.SCHEDULE_MANAGE, None),
     ("post", "/api/scheduling/feeds", Perm.SCHEDULE_MANAGE, "feed"),
     ("delete", "/api/scheduling/feeds/{feed}", Perm.SCHEDULE_MANAGE, None),
+    ("post", "/api/scheduling/series/preview", Perm.SCHEDULE_BOOK, "series"),
+    ("post", "/api/scheduling/series", Perm.SCHEDULE_BOOK, "series"),
+    ("get", "/api/scheduling/series?patient_id={patient}", Perm.SCHEDULE_VIEW, None),
+    ("get", "/api/scheduling/series/{series}", Perm.SCHEDULE_VIEW, None),
+    ("post", "/api/scheduling/series/{series}/cancel", Perm.SCHEDULE_BOOK, {"reason": "x"}),
+    ("get", "/api/scheduling/referrals", Perm.SCHEDULE_VIEW, None),
+    ("post", "/api/scheduling/referrals", Perm.REFERRAL_CREATE, "referral"),
+    ("get", "/api/scheduling/referrals/{referral}", Perm.SCHEDULE_VIEW, None),
+    ("post", "/api/scheduling/referrals/{referral}/cancel", Perm.REFERRAL_CREATE, {"reason": "x"}),
+    ("post", "/api/scheduling/referrals/{referral}/waitlist", Perm.SCHEDULE_BOOK,
+     {"earliest_date": "2026-12-01", "latest_date": "2026-12-31"}),
+    ("get", "/api/scheduling/waitlist", Perm.SCHEDULE_VIEW, None),
+    ("post", "/api/scheduling/waitlist", Perm.SCHEDULE_BOOK, "waitlist"),
+    ("post", "/api/scheduling/waitlist/{entry}/remove", Perm.SCHEDULE_BOOK, {}),
+    ("get", "/api/scheduling/waitlist/offers", Perm.SCHEDULE_VIEW, None),
+    ("post", "/api/scheduling/waitlist/offers/{offer}/accept", Perm.SCHEDULE_BOOK, {}),
+    ("post", "/api/scheduling/waitlist/offers/{offer}/decline", Perm.SCHEDULE_BOOK, {}),
 ]
 
 VIEW_ROUTES = [
@@ -52,6 +69,22 @@ VIEW_ROUTES = [
     ("get", "/schedule/blocks/{block}/reschedule/", Perm.SCHEDULE_BOOK, None),
     ("post", "/schedule/blocks/{block}/cancel/", Perm.SCHEDULE_BOOK, {"reason": "x"}),
     ("post", "/schedule/blocks/{block}/check-in/", Perm.SCHEDULE_BOOK, {}),
+    ("get", "/schedule/referrals/", Perm.SCHEDULE_VIEW, None),
+    ("get", "/schedule/referrals/new/", Perm.REFERRAL_CREATE, None),
+    ("post", "/schedule/referrals/new/", Perm.REFERRAL_CREATE, {}),
+    ("get", "/schedule/referrals/patients/?patient_q=Lopez", Perm.REFERRAL_CREATE, None),
+    ("get", "/schedule/referrals/{referral}/", Perm.SCHEDULE_VIEW, None),
+    ("post", "/schedule/referrals/{referral}/cancel/", Perm.REFERRAL_CREATE, {"reason": "x"}),
+    ("post", "/schedule/referrals/{referral}/waitlist/", Perm.SCHEDULE_BOOK, {}),
+    ("get", "/schedule/series/new/", Perm.SCHEDULE_BOOK, None),
+    ("post", "/schedule/series/preview/", Perm.SCHEDULE_BOOK, {}),
+    ("post", "/schedule/series/book/", Perm.SCHEDULE_BOOK, {}),
+    ("get", "/schedule/series/{series}/", Perm.SCHEDULE_VIEW, None),
+    ("post", "/schedule/series/{series}/cancel/", Perm.SCHEDULE_BOOK, {"reason": "x"}),
+    ("get", "/schedule/waitlist/", Perm.SCHEDULE_VIEW, None),
+    ("post", "/schedule/waitlist/offers/{offer}/accept/", Perm.SCHEDULE_BOOK, {}),
+    ("post", "/schedule/waitlist/offers/{offer}/decline/", Perm.SCHEDULE_BOOK, {}),
+    ("post", "/schedule/waitlist/{entry}/remove/", Perm.SCHEDULE_BOOK, {}),
 ]
 
 
@@ -65,11 +98,37 @@ def ctx(admin_actor, patient, three, prac, svc):
                                                end=pdx(20, 9))
     closure = Closure.objects.create(start_date="2026-12-31", end_date="2026-12-31")
     feed = CalendarFeed.objects.create(practitioner=prac["li"], token_hash="x" * 64, prefix="cal_x")
+    from datetime import timedelta
+
+    from plexus.core.models import Discipline
+    from plexus.scheduling.models import WaitlistOffer
+    from plexus.scheduling.referrals import referral_create
+    from plexus.scheduling.series import visit_series_book
+    from plexus.scheduling.services import Placement
+    from plexus.scheduling.waitlist import waitlist_entry_create
+
+    lac = Discipline.objects.get(code="lac")
+    referral = referral_create(actor=admin_actor, patient=patient, to_discipline_id=lac.pk,
+                               service_ids=[svc["acu"].pk], sessions_wanted=2, reason="Pain",
+                               from_practitioner_id=prac["chen"].pk)
+    treatment = block.appointments.get(position=1).room_id
+    series, _ = visit_series_book(actor=admin_actor, patient=patient, interval_weeks=1, occurrences=1,
+                                  components=[Placement(svc["acu"].pk, prac["li"].pk, pdx(8, 10), treatment)])
+    entry = waitlist_entry_create(actor=admin_actor, patient=patient, service_ids=[svc["acu"].pk],
+                                  earliest_date=pdx(9, 0).date(), latest_date=pdx(9, 0).date())
+    offer = WaitlistOffer.objects.create(
+        entry=entry, location_id=loc, start=pdx(9, 10), end=pdx(9, 10, 30), created_at=pdx(1, 0),
+        expires_at=pdx(1, 0) + timedelta(days=30), placements=[
+            {"service_id": svc["acu"].pk, "practitioner_id": prac["li"].pk, "room_id": treatment,
+             "start": pdx(9, 10).isoformat(), "end": pdx(9, 10, 30).isoformat()}])
+    entry.status = "offered"
+    entry.save()
     comps = [{"service_id": a.service_id, "practitioner_id": a.practitioner_id, "room_id": a.room_id,
               "start": a.start.replace(day=2).isoformat()} for a in block.appointments.order_by("position")]
     return {"block": block.pk, "appointment": block.appointments.first().pk, "hours": hours.pk, "exception": exc.pk,
             "closure": closure.pk, "feed": feed.pk, "patient": patient.pk, "md": svc["md"].pk, "li": prac["li"].pk,
-            "loc": loc, "move": comps}
+            "loc": loc, "move": comps, "referral": referral.pk, "series": series.pk, "entry": entry.pk,
+            "offer": offer.pk, "acu": svc["acu"].pk, "lac": lac.pk, "chen": prac["chen"].pk}
 
 
 def _body(name, ctx, role):
@@ -85,6 +144,13 @@ def _body(name, ctx, role):
         "exception": {"practitioner_id": ctx["li"], "kind": "time_off", "start": pdx(21, 8).isoformat(),
                       "end": pdx(21, 9).isoformat()},
         "feed": {"practitioner_id": ctx["li"]},
+        "series": {"patient_id": ctx["patient"], "occurrences": 1, "location_id": ctx["loc"],
+                   "components": [{"service_id": ctx["acu"], "practitioner_id": ctx["li"],
+                                   "start": pdx(10, 10).isoformat()}]},
+        "referral": {"patient_id": ctx["patient"], "to_discipline_id": ctx["lac"], "service_ids": [ctx["acu"]],
+                     "sessions_wanted": 1, "reason": "x", "from_practitioner_id": ctx["chen"]},
+        "waitlist": {"patient_id": ctx["patient"], "service_ids": [ctx["acu"]], "earliest_date": "2026-12-01",
+                     "latest_date": "2026-12-31"},
     }[name]
 
 
@@ -131,7 +197,9 @@ def test_view_anonymous_redirects_to_login(client, ctx):
 
 def test_every_scheduling_route_is_listed():
     names = {"{block}": "{block_id}", "{appointment}": "{appointment_id}", "{hours}": "{hours_id}",
-             "{exception}": "{exception_id}", "{closure}": "{closure_id}", "{feed}": "{feed_id}"}
+             "{exception}": "{exception_id}", "{closure}": "{closure_id}", "{feed}": "{feed_id}",
+             "{series}": "{series_id}", "{referral}": "{referral_id}", "{entry}": "{entry_id}",
+             "{offer}": "{offer_id}"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         path = u.split("?")[0]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from plexus.billing.packages import reconcile_packages
 from plexus.billing.reconcilers import reconcile_eligibility
 from plexus.scheduling.reminders import reconcile_reminders
 from plexus.scheduling.waitlist import reconcile_waitlist
 
-RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders, "waitlist": reconcile_waitlist}
+RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders, "waitlist": reconcile_waitlist,
+               "packages": reconcile_packages}
 
 
 class Command(BaseCommand):
