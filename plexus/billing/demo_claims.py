@@ -25,8 +25,8 @@ from plexus.billing.services import x12_import
 from plexus.core.audit import Actor
 from plexus.core.errors import ApplicationError
 from plexus.core.models import Service
-from plexus.patients.models import Priority
-from plexus.scheduling.models import Appointment, Status
+from plexus.patients.models import Patient, Priority
+from plexus.scheduling.models import ACTIVE_VALUES, Appointment, Status
 
 DEFAULT_SCHEDULE = "Practice default"
 # A plausible principal (and secondary) diagnosis per discipline (ICD-10-CM).
@@ -40,10 +40,11 @@ RECENT_IN_REVIEW = 10
 def ensure_fee_schedule() -> FeeSchedule:
     """The practice default schedule: one fee per code and unit from the service catalog."""
     schedule, _ = FeeSchedule.objects.get_or_create(name=DEFAULT_SCHEDULE, payer=None)
-    fees: dict[str, Decimal] = {}
+    per_code: dict[str, list[Decimal]] = {}
     for service in Service.objects.order_by("pk"):
-        fee = catalog_unit_fee(service)
-        fees[service.procedure_code] = min(fee, fees.get(service.procedure_code, fee))
+        per_code.setdefault(service.procedure_code, []).append(catalog_unit_fee(service))
+    # one fee per code: the middle of the catalog's per-unit prices (e.g. 97124: 30/60/90-minute massages)
+    fees = {code: sorted(values)[len(values) // 2] for code, values in per_code.items()}
     existing = set(schedule.entries.values_list("procedure_code", flat=True))
     FeeScheduleEntry.objects.bulk_create([FeeScheduleEntry(schedule=schedule, procedure_code=code, amount=fee)
                                           for code, fee in sorted(fees.items()) if code not in existing])
@@ -87,6 +88,72 @@ def ensure_plans() -> int:
     return made
 
 
+# Maria's Thursday (SCENARIOS.md): Dr Chen 45 min new-patient E/M, acupuncture 60 min with Li Wei,
+# massage 60 min with Sam Ortiz; coded and approved, ready for checkout, with a letter of medical
+# necessity for massage signed by Dr Chen.
+MARIA_VISIT = [("New patient visit, moderate complexity (99204)", "Chen", ("M54.50", "G89.29")),
+               ("Acupuncture, initial 15 min (97810)", "Li", ("M54.50",)),
+               ("Therapeutic massage 60 min (97124)", "Ortiz", ("M62.830", "M54.50"))]
+MARIA_MINUTES = (45, 60, 60)
+
+
+def _free(appts, start: datetime, end: datetime) -> bool:
+    return not any(a.start < end and start < max(a.practitioner_until, a.room_until) for a in appts)
+
+
+def _maria_visit(anchor: date, now: datetime) -> int:
+    """Book and complete Maria's three-part visit yesterday at the first time all three are free."""
+    from zoneinfo import ZoneInfo
+
+    from plexus.core.models import Location, Practitioner, Room
+    from plexus.scheduling.models import VisitBlock
+
+    maria = Patient.objects.filter(email="maria.lopez@example.com").first()
+    if maria is None or VisitBlock.objects.filter(patient=maria, note="Scenario: Thursday visit").exists():
+        return 0
+    loc = Location.objects.order_by("pk").first()
+    day = anchor - timedelta(days=1)
+    tz = ZoneInfo(loc.time_zone)
+    parts = []
+    for (name, prac, dx), minutes in zip(MARIA_VISIT, MARIA_MINUTES, strict=True):
+        svc = Service.objects.get(name=name)
+        parts.append((svc, Practitioner.objects.get(last_name=prac), dx, minutes,
+                      list(Room.objects.filter(location=loc, room_type=svc.room_type, is_active=True))))
+    busy = list(Appointment.objects.filter(start__date__gte=day - timedelta(days=1),
+                                           start__date__lte=day + timedelta(days=1), status__in=ACTIVE_VALUES))
+    for quarter in range(8 * 4, 16 * 4):
+        t = datetime.combine(day, time(quarter // 4, 15 * (quarter % 4)), tzinfo=tz)
+        plan = []
+        for svc, prac, dx, minutes, rooms in parts:
+            end = t + timedelta(minutes=minutes)
+            mine = [a for a in busy if a.practitioner_id == prac.pk]
+            room = next((r for r in rooms if _free([a for a in busy if a.room_id == r.pk], t, end)), None)
+            if room is None or not _free(mine, t, end):
+                break
+            plan.append((svc, prac, dx, room, t, end))
+            t = end
+        if len(plan) == len(parts):
+            break
+    else:
+        return 0
+    block = VisitBlock.objects.create(patient=maria, location=loc, status=Status.COMPLETED, start=plan[0][4],
+                                      end=plan[-1][5], note="Scenario: Thursday visit")
+    actor = Actor.system("cli")
+    cov = maria.coverages.filter(priority=Priority.PRIMARY).first()
+    for i, (svc, prac, dx, room, start, end) in enumerate(plan, start=1):
+        appt = Appointment.objects.create(block=block, position=i, patient=maria, service=svc, practitioner=prac,
+                                          room=room, location=loc, start=start, end=end, practitioner_until=end,
+                                          room_until=end, status=Status.COMPLETED)
+        enc = encounter_record(actor=actor, data=EncounterInput(appt.pk, dx, cov.pk if cov else None), now=now)
+        encounter_approve(actor=actor, encounter=enc, now=now)
+    from plexus.billing.invoices import letter_create
+
+    letter_create(actor=actor, patient=maria, practitioner_id=parts[0][1].pk, diagnoses=["M54.50"],
+                  procedure_codes=["97124"], frequency="weekly for 6 weeks", valid_from=day,
+                  valid_to=day + timedelta(days=90))
+    return 1
+
+
 def load_claims_demo(*, anchor: date) -> dict[str, int]:
     """Create the demo's encounters, claims, batches and remittances (nothing when they exist)."""
     ensure_fee_schedule()
@@ -116,6 +183,7 @@ def load_claims_demo(*, anchor: date) -> dict[str, int]:
             if claim is not None:
                 claims.append(claim)
     remittances = 0
+    _maria_visit(anchor, now)
     by_payer: dict[int, list] = defaultdict(list)
     for claim in claims:
         claim.refresh_from_db()

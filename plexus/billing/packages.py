@@ -33,7 +33,7 @@ from plexus.billing.models import (
 )
 from plexus.core.audit import Actor, record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
-from plexus.core.models import AuditAction, HsaEligibility
+from plexus.core.models import AuditAction, HsaEligibility, Service
 from plexus.patients.models import Patient
 
 CENT = Decimal("0.01")
@@ -73,15 +73,27 @@ def sessions_left(purchase: PackagePurchase, on: date) -> int:
     return purchase.sessions_total - sessions_used(purchase)
 
 
+def _hsa_terms(plan: PackagePlan) -> dict:
+    """A package of one service is as HSA/FSA-eligible as that service (massage: with a letter of
+    medical necessity); memberships and mixed packages are not."""
+    if plan.kind != PlanKind.PACKAGE or len(plan.procedure_codes) != 1:
+        return {"hsa_eligibility": HsaEligibility.NOT_ELIGIBLE}
+    code = plan.procedure_codes[0]
+    levels = set(Service.objects.filter(procedure_code=code).values_list("hsa_eligibility", flat=True))
+    level = HsaEligibility.NOT_ELIGIBLE if not levels or HsaEligibility.NOT_ELIGIBLE in levels else (
+        HsaEligibility.NEEDS_LMN if HsaEligibility.NEEDS_LMN in levels else HsaEligibility.ELIGIBLE)
+    return {"hsa_eligibility": level, "procedure_code": code}
+
+
 @transaction.atomic
 def purchase(*, actor: Actor, patient: Patient, plan: PackagePlan, now: datetime | None = None) -> PackagePurchase:
     """Sell ``plan`` to the patient: an issued invoice for its price and an active purchase."""
     now = now or timezone.now()
     if not plan.is_active:
         raise validation_error([FieldError("plan_id", "This plan is no longer sold.")])
-    inv = invoices.invoice_create(actor=actor, patient=patient, now=now, products=[invoices.ProductLine(
+    inv = invoices.invoice_create(actor=actor, patient=patient, now=now, charge_ids=[], products=[invoices.ProductLine(
         f"{plan.name}" + (" (first month)" if plan.kind == PlanKind.MEMBERSHIP else ""), plan.price,
-        hsa_eligibility=HsaEligibility.NOT_ELIGIBLE)])
+        **_hsa_terms(plan))])
     inv = invoices.invoice_issue(actor=actor, invoice=inv, now=now)
     today = timezone.localdate(now)
     p = PackagePurchase.objects.create(
@@ -222,6 +234,7 @@ def reconcile_packages(*, now: datetime) -> int:
             try:
                 with transaction.atomic():
                     inv = invoices.invoice_create(actor=actor, patient=p.patient, now=now, service_date=period,
+                                                  charge_ids=[],
                                                   products=[invoices.ProductLine(f"{p.plan.name} ({period:%B %Y})",
                                                                                  p.plan.price)])
                     invoices.invoice_issue(actor=actor, invoice=inv, now=now)

@@ -32,4 +32,5 @@ urlpatterns += [
     path("patients/<int:patient_id>/packages/", views_claims.packages_action, name="packages_action"),
     path("patients/<int:patient_id>/statement/", views_claims.statement, name="statement"),
     path("pay/<str:token>/", views_claims.pay_link, name="pay_link"),
+    path("checkout/<int:block_id>/", views_claims.checkout_view, name="checkout"),
 ]

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plexus.billing import charges as charge_services
-from plexus.billing import claims as claim_services
 from plexus.billing import (
+    checkout,
     documents,
     forms,
     invoices,
@@ -25,6 +25,7 @@ from plexus.billing import (
     statements,
     visit_coverage,
 )
+from plexus.billing import claims as claim_services
 from plexus.billing.models import ClaimStatus, Invoice, PackagePlan, RemittanceClaim
 from plexus.billing.processor import get_processor
 from plexus.billing.views import _error_page, _readable
@@ -501,3 +502,39 @@ def pay_link(request, token: str):
         "card_payments": processor.name != "external", "error": error, "paid_now": paid_now,
         "attempt": request.POST.get("attempt") or secrets.token_hex(8)},
         status=422 if error else 200)
+
+
+@staff_view(Perm.BALANCE_VIEW)
+def checkout_view(request, block_id: int):
+    """Check out a visit block: copays, direct-pay fees (or package sessions), items, one payment."""
+    from plexus.scheduling.models import VisitBlock
+
+    act = ui_actor(request)
+    block = VisitBlock.objects.select_related("patient", "location").filter(pk=block_id).first()
+    if block is None:
+        return _error_page(request, ApplicationError(ErrorCode.NOT_FOUND, f"No visit block {block_id}."))
+    try:
+        access_patient(act, block.patient_id, Perm.BALANCE_VIEW, what="checkout")
+    except ApplicationError as exc:
+        return _error_page(request, exc)
+    error, result, status = "", None, 200
+    if request.method == "POST":
+        p = request.POST
+        try:
+            use = {int(k.removeprefix("package_")): int(v) for k, v in p.items() if k.startswith("package_") and v}
+            products = []
+            if p.get("item_description"):
+                products.append(invoices.ProductLine(p["item_description"], Decimal(p.get("item_price") or "0"),
+                                                     hsa_eligibility=p.get("item_hsa") or "not_eligible"))
+            result = checkout.checkout(actor=act, block=block, method=p.get("method", ""),
+                                       reference=p.get("reference", ""), use_packages=use, products=products,
+                                       product_method=p.get("item_method", ""))
+        except ApplicationError as exc:
+            error = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
+            status = exc.status
+        except (ValueError, ArithmeticError):
+            error, status = "Check the amounts and choices.", 422
+    s = checkout.summary(block)
+    return render(request, "billing/checkout.html", {
+        "s": s, "vb": block, "error": error, "result": result, "total": s.copay + s.direct,
+        "methods": forms.InvoicePaymentForm().fields["method"].choices}, status=status)

@@ -95,6 +95,8 @@ VIEW_ROUTES = [
     ("get", "/billing/patients/{patient}/superbill/", Perm.BALANCE_VIEW, None),
     ("post", "/billing/patients/{patient}/packages/", Perm.BALANCE_VIEW, {"action": "buy", "plan_id": "0"}),
     ("get", "/billing/patients/{patient}/statement/", Perm.BALANCE_VIEW, None),
+    ("get", "/billing/checkout/{block}/", Perm.BALANCE_VIEW, None),
+    ("post", "/billing/checkout/{block}/", Perm.BALANCE_VIEW, {"method": "cash", "reference": "R-9"}),
 ]
 
 
