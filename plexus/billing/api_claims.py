@@ -769,3 +769,20 @@ def statement_pdf(request: HttpRequest, patient_id: int, end: date | None = None
     response = HttpResponse(statements.statement_pdf(patient, end), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="statement-{patient.chart_number}-{end:%Y-%m}.pdf"'
     return response
+
+
+class RefundPaymentIn(Schema):
+    amount: Decimal
+    method: str
+    reference: str
+    reason: str
+
+
+@router.post("/invoices/{invoice_id}/refunds", response={201: InvoiceOut},
+             summary="Refund money paid on an invoice (never more than was paid)")
+def invoices_refund(request: HttpRequest, invoice_id: int, payload: RefundPaymentIn):
+    act, inv = _invoice(request, invoice_id, Perm.BILLING_MANAGE)
+    invoices.invoice_refund(actor=act, invoice=inv, amount=payload.amount, method=payload.method,
+                            reference=payload.reference, reason=payload.reason)
+    inv.refresh_from_db()
+    return Status(201, _invoice_out(inv))

@@ -203,8 +203,15 @@ def paid(invoice: Invoice) -> Decimal:
     return _money(-(s.aggregate(t=Sum("amount"))["t"] or ZERO))
 
 
+def credited(invoice: Invoice) -> Decimal:
+    """Credits posted against the invoice for what is no longer owed (refunds, unused package sessions);
+    its own discount lines are already in the total."""
+    s = LedgerEntry.objects.filter(invoice=invoice, kind=EntryKind.CREDIT).exclude(key__startswith="invoice-line:")
+    return _money(-(s.aggregate(t=Sum("amount"))["t"] or ZERO))
+
+
 def balance_due(invoice: Invoice) -> Decimal:
-    return _money(total(invoice) - paid(invoice))
+    return _money(total(invoice) - credited(invoice) - paid(invoice))
 
 
 def hsa_room(invoice: Invoice) -> Decimal:
@@ -289,3 +296,37 @@ def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, now: datetime |
     invoice.save(update_fields=["status", "void_reason"])
     record(actor, AuditAction.UPDATE, "invoice", invoice.pk, patient_id=invoice.patient_id, changed_fields=["status"])
     return invoice
+
+
+@transaction.atomic
+def invoice_refund(*, actor: Actor, invoice: Invoice, amount: Decimal, method: str, reference: str,
+                   reason: str, now: datetime | None = None) -> LedgerEntry:
+    """Pay money back on an invoice (e.g. a service not given). The refund raises the patient's
+    balance and is matched by a credit for what is no longer owed; it never exceeds what was paid
+    (422 naming ``amount`` otherwise)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    errors = []
+    if amount <= 0 or amount != amount.quantize(CENT):
+        errors.append(FieldError("amount", "Enter a positive amount in dollars and cents."))
+    elif amount > paid(invoice):
+        errors.append(FieldError("amount", f"At most ${paid(invoice)} was paid on this invoice."))
+    if not reason.strip():
+        errors.append(FieldError("reason", "Say why the money is returned."))
+    if not reference.strip():
+        errors.append(FieldError("reference", "Give the refund reference."))
+    if errors:
+        raise validation_error(errors)
+    now = now or timezone.now()
+    key = f"refund:{invoice.pk}:{reference.strip()}"
+    entry = ledger.post(actor=actor, patient_id=invoice.patient_id, account=Account.PATIENT, kind=EntryKind.REFUND,
+                        amount=amount, key=f"{key}:out", posted_at=now, invoice=invoice, method=method,
+                        memo=f"{invoice.number} refund {reference.strip()}: {reason.strip()}"[:300])
+    if entry is None:
+        raise ApplicationError(ErrorCode.CONFLICT, "This refund reference is already recorded.",
+                               [FieldError("reference", "Already recorded.")])
+    ledger.post(actor=actor, patient_id=invoice.patient_id, account=Account.PATIENT, kind=EntryKind.CREDIT,
+                amount=-amount, key=f"{key}:credit", posted_at=now, invoice=invoice,
+                memo=f"{invoice.number}: no longer owed ({reason.strip()})"[:300])
+    _refresh_status(invoice)
+    record(actor, AuditAction.CREATE, "refund", entry.pk, patient_id=invoice.patient_id, changed_fields=["amount"])
+    return entry

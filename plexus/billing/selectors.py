@@ -4,8 +4,10 @@ patients check the permission and write one audit entry, like the patient search
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.utils import timezone
 
 from plexus.billing import ledger
 from plexus.billing.models import (
@@ -18,6 +20,7 @@ from plexus.billing.models import (
     ClaimStatus,
     EligibilityCheck,
     Encounter,
+    EntryKind,
     LedgerEntry,
     Remittance,
     RemittanceClaim,
@@ -222,3 +225,49 @@ def ar_aging(actor: Actor, as_of) -> list[ledger.AgingRow]:
     require(actor, Perm.BILLING_MANAGE, what="ar.aging")
     record(actor, AuditAction.READ, "ar.aging")
     return ledger.aging(as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    stream: str
+    method: str
+    count: int
+    total: Decimal
+
+
+def payments_report(actor: Actor, start, end) -> list[PaymentRow]:
+    """Money received in [start, end] by stream (insurance, patient) and method; refunds net out."""
+    from datetime import UTC, datetime, time, timedelta
+
+    require(actor, Perm.BILLING_MANAGE, what="payments.report")
+    record(actor, AuditAction.READ, "payments.report", detail=f"{start}..{end}")
+    lo = datetime.combine(start, time(0), tzinfo=UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
+    kinds = {EntryKind.INSURANCE_PAYMENT: "insurance", EntryKind.PATIENT_PAYMENT: "patient",
+             EntryKind.REFUND: "patient"}
+    rows: dict[tuple[str, str], list] = {}
+    for kind, method, n, total in (LedgerEntry.objects.filter(kind__in=list(kinds), posted_at__gte=lo, posted_at__lt=hi)
+                                   .values_list("kind", "method").annotate(n=Count("id"), s=Sum("amount"))
+                                   .values_list("kind", "method", "n", "s")):
+        key = (kinds[kind], method or ("835 / EFT" if kind == EntryKind.INSURANCE_PAYMENT else "other"))
+        row = rows.setdefault(key, [0, Decimal(0)])
+        row[0] += n
+        row[1] -= Decimal(total)
+    return [PaymentRow(stream, method, n, total.quantize(Decimal("0.01")))
+            for (stream, method), (n, total) in sorted(rows.items())]
+
+
+def aging_by_patient(actor: Actor, as_of, account: str, bucket: str, limit: int = 200) -> list[tuple]:
+    """Drill-down: patients with an open balance in ``bucket`` of ``account`` (largest first)."""
+    require(actor, Perm.BILLING_MANAGE, what="ar.aging.patients")
+    record(actor, AuditAction.READ, "ar.aging.patients", detail=f"{account} {bucket}")
+    from plexus.engines.claims import Entry, age
+
+    per: dict[int, list] = {}
+    qs = LedgerEntry.objects.filter(account=account, posted_at__date__lte=as_of)
+    for pid, posted, amount in qs.values_list("patient_id", "posted_at", "amount"):
+        per.setdefault(pid, []).append(Entry(timezone.localdate(posted), amount))
+    rows = [(pid, getattr(age(entries, as_of), bucket)) for pid, entries in per.items()]
+    rows = sorted([r for r in rows if r[1] > 0], key=lambda r: -r[1])[:limit]
+    names = {p.pk: p for p in Patient.objects.filter(pk__in=[pid for pid, _ in rows])}
+    return [(names[pid], amount) for pid, amount in rows]

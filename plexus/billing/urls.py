@@ -22,6 +22,7 @@ urlpatterns += [
     path("batches/<int:batch_id>/", views_claims.batch_detail, name="batch_detail"),
     path("denials/", views_claims.denials, name="denials"),
     path("aging/", views_claims.aging, name="aging"),
+    path("payments/", views_claims.payments_report, name="payments"),
     path("patients/<int:patient_id>/account/", views_claims.patient_account, name="patient_account"),
     path("eligibility/day/", views_claims.day_eligibility, name="day_eligibility"),
     path("blocks/<int:block_id>/coverage/", views_claims.block_coverage, name="block_coverage"),

@@ -190,11 +190,36 @@ def denials(request):
         "remittances": list(selectors.remittances_list(act)[:20])}, status=status)
 
 
+AGING_BUCKETS = ("b0_30", "b31_60", "b61_90", "b91_120", "b120_plus")
+
+
 @staff_view(Perm.BILLING_MANAGE)
 def aging(request):
+    """A/R aging by account; ?account=&bucket= drills down to the patients in one cell."""
     act = ui_actor(request)
     today = timezone.localdate()
-    return render(request, "billing/aging.html", {"rows": selectors.ar_aging(act, today), "as_of": today})
+    account, bucket = request.GET.get("account", ""), request.GET.get("bucket", "")
+    drill = None
+    if account in ("insurance", "patient") and bucket in AGING_BUCKETS:
+        drill = selectors.aging_by_patient(act, today, account, bucket)
+    return render(request, "billing/aging.html", {"rows": selectors.ar_aging(act, today), "as_of": today,
+                                                  "drill": drill, "account": account, "bucket": bucket})
+
+
+@staff_view(Perm.BILLING_MANAGE)
+def payments_report(request):
+    """Money received by stream and method for a period (default: this month so far)."""
+    from datetime import date as _date
+
+    today = timezone.localdate()
+    try:
+        start = _date.fromisoformat(request.GET.get("start") or today.replace(day=1).isoformat())
+        end = _date.fromisoformat(request.GET.get("end") or today.isoformat())
+    except ValueError:
+        start, end = today.replace(day=1), today
+    rows = selectors.payments_report(ui_actor(request), start, end)
+    return render(request, "billing/payments.html", {"rows": rows, "start": start, "end": end,
+                                                     "total": sum((r.total for r in rows), Decimal(0))})
 
 
 @staff_view(Perm.BALANCE_VIEW)
@@ -348,6 +373,17 @@ def invoice_detail(request, invoice_id: int):
                 invoices.invoice_issue(actor=act, invoice=invoice)
             elif action == "email":
                 paylink.email_invoice(actor=act, invoice=invoice)
+            elif action == "refund":
+                if not user_has(request.user, Perm.BILLING_MANAGE):
+                    raise ApplicationError(ErrorCode.FORBIDDEN, "Refunds are for billing.")
+                try:
+                    amount = Decimal(request.POST.get("refund_amount") or "0")
+                except ArithmeticError:
+                    amount = Decimal(0)
+                invoices.invoice_refund(actor=act, invoice=invoice, amount=amount,
+                                        method=request.POST.get("refund_method", "card_external"),
+                                        reference=request.POST.get("refund_reference", ""),
+                                        reason=request.POST.get("reason", ""))
             elif action == "void":
                 if not user_has(request.user, Perm.BILLING_MANAGE):
                     raise ApplicationError(ErrorCode.FORBIDDEN, "Voiding invoices is for billing.")

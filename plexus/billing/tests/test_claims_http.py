@@ -179,3 +179,23 @@ def test_unmatched_835_resolved_on_the_screen_and_by_api(client_for, billing_act
     assert client.post(f"/api/billing/remittances/unmatched/{rc.pk}/dismiss", json.dumps({"note": "x"}),
                        content_type=JSON).status_code == 404
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID
+
+
+def test_payments_report_and_aging_drill_down(client_for, billing_actor, completed_visit):
+    from plexus.billing import ledger as ledger_services
+
+    claim = _claim_for(billing_actor, completed_visit)
+    batch = batch_build(actor=billing_actor)
+    from plexus.billing.services import x12_import
+
+    x12_import(actor=billing_actor, text=adjudicate(batch.x12, created=NOW, control_number=6).remit_835,
+               source_name="era.835")
+    ledger_services.patient_payment_record(actor=billing_actor, patient_id=claim.patient_id, amount=Decimal("20.00"),
+                                           method="cash", reference="C-5")
+    client = client_for("billing")
+    page = client.get("/billing/payments/?start=2026-11-01&end=2026-11-30")
+    assert page.status_code == 200
+    assert b"835 / EFT" in page.content and b"$144.00" in page.content and b"$164.00" in page.content
+    drill = client.get("/billing/aging/?account=patient&bucket=b0_30")
+    assert drill.status_code == 200 and b"Maria Lopez" in drill.content and b"$16.00" in drill.content
+    assert client_for("front_desk").get("/billing/payments/").status_code == 403

@@ -245,3 +245,73 @@ def test_direct_pay_screens(client_for, billing_actor, completed_visit, addresse
     sb = front.get(f"/billing/patients/{addressed.pk}/superbill/")
     assert sb.status_code == 200 and sb["Content-Type"] == "application/pdf"
     assert client_for("practitioner").get(f"/billing/patients/{addressed.pk}/superbill/").status_code == 403
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["pay", "refund"]), st.integers(1, 12000)), min_size=1, max_size=10))
+def test_property_refunds_never_exceed_payments_and_entries_never_change(billing_actor, addressed, ops):
+    """Over random payments and refunds on one invoice: refunded <= paid at every step, the
+    balance is the sum of the entries, and entries already written stay exactly as they were."""
+    from plexus.billing.invoices import invoice_refund
+
+    inv = _issued(billing_actor, addressed, [ProductLine("Herbal formula", Decimal("80.00"))])
+    seen: dict[int, tuple] = {}
+    for n, (kind, cents) in enumerate(ops):
+        amount = Decimal(cents) / 100
+        with contextlib.suppress(ApplicationError):
+            if kind == "pay":
+                invoice_pay(actor=billing_actor, invoice=inv, amount=amount, method="cash", reference=f"Q{inv.pk}-{n}",
+                            credit_overpayment=True)
+            else:
+                invoice_refund(actor=billing_actor, invoice=inv, amount=amount, method="cash",
+                               reference=f"RF{inv.pk}-{n}", reason="not given")
+        entries = LedgerEntry.objects.filter(invoice=inv)
+        payments = -sum((e.amount for e in entries if e.kind == "patient_payment"), Decimal(0))
+        refunds = sum((e.amount for e in entries if e.kind == "refund"), Decimal(0))
+        assert refunds <= payments
+        for e in LedgerEntry.objects.filter(patient=addressed):
+            snapshot = (e.amount, e.kind, e.account, e.key, e.posted_at)
+            assert seen.setdefault(e.pk, snapshot) == snapshot
+    total = sum((e.amount for e in LedgerEntry.objects.filter(patient=addressed)), Decimal(0))
+    assert ledger.balance(addressed.pk).total == total
+
+
+def test_refund_rules(billing_actor, addressed):
+    from plexus.billing.invoices import invoice_refund
+
+    inv = _issued(billing_actor, addressed, [ProductLine("Herbal formula", Decimal("80.00"))])
+    invoice_pay(actor=billing_actor, invoice=inv, amount=Decimal("80.00"), method="cash", reference="F1")
+    with pytest.raises(ApplicationError) as exc:
+        invoice_refund(actor=billing_actor, invoice=inv, amount=Decimal("90.00"), method="cash", reference="X",
+                       reason="r")
+    assert exc.value.errors[0].field == "amount"
+    invoice_refund(actor=billing_actor, invoice=inv, amount=Decimal("30.00"), method="cash", reference="X",
+                   reason="half returned")
+    inv.refresh_from_db()
+    assert paid(inv) == Decimal("50.00") and balance_due(inv) == Decimal("0.00") and inv.status == "paid"
+    assert ledger.balance(addressed.pk).patient_due == Decimal("0.00")
+
+
+def test_refund_screen_and_api(client_for, billing_actor, addressed):
+    inv = _issued(billing_actor, addressed, [ProductLine("Herbal formula", Decimal("80.00"))])
+    invoice_pay(actor=billing_actor, invoice=inv, amount=Decimal("80.00"), method="cash", reference="G1")
+    billing = client_for("billing")
+    bad = billing.post(f"/billing/invoices/{inv.pk}/", {"action": "refund", "refund_amount": "99",
+                                                         "refund_reference": "K", "reason": "r"})
+    assert bad.status_code == 422 and b"At most $80.00" in bad.content
+    ok = billing.post(f"/api/billing/invoices/{inv.pk}/refunds", json.dumps(
+        {"amount": "10.00", "method": "cash", "reference": "K2", "reason": "partly not given"}),
+        content_type="application/json")
+    assert ok.status_code == 201 and ok.json()["paid"] == "70.00"
+    assert client_for("front_desk").post(f"/billing/invoices/{inv.pk}/", {"action": "refund"}).status_code == 403
+
+
+def test_superbills_command_writes_one_pdf_per_patient(billing_actor, completed_visit, addressed, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    _massage(billing_actor, completed_visit)
+    call_command("superbills", "--start", "2026-11-01", "--end", "2026-11-30", "--out", str(tmp_path / "sb"))
+    (pdf,) = (tmp_path / "sb").iterdir()
+    assert pdf.name == "superbill-P900001-2026-11-01-2026-11-30.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    with pytest.raises(CommandError, match="after"):
+        call_command("superbills", "--start", "2026-12-01", "--end", "2026-11-01", "--out", str(tmp_path))

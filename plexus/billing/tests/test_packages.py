@@ -155,3 +155,13 @@ def test_package_api_and_panel(client_for, billing_actor, completed_visit, addre
     assert front.post(f"/billing/patients/{addressed.pk}/packages/", {"action": "buy", "plan_id": 0}
                       ).status_code == 422
     assert client_for("practitioner").get(f"/api/billing/patients/{addressed.pk}/packages").status_code == 403
+
+
+def test_refunded_package_invoice_owes_nothing(billing_actor, addressed, plans):
+    from plexus.billing.invoices import balance_due
+
+    p = purchase(actor=billing_actor, patient=addressed, plan=plans["5"])
+    _paid(billing_actor, p)
+    refund_unused(actor=billing_actor, purchase_id=p.pk, reference="R-9")
+    p.invoice.refresh_from_db()
+    assert balance_due(p.invoice) == Decimal("0.00") and ledger.balance(addressed.pk).patient_due == Decimal("0.00")

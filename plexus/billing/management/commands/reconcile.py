@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from plexus.billing.packages import reconcile_packages
 from plexus.billing.reconcilers import reconcile_eligibility
+from plexus.billing.statements import reconcile_statements
 from plexus.scheduling.reminders import reconcile_reminders
 from plexus.scheduling.waitlist import reconcile_waitlist
 
 RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_reminders, "waitlist": reconcile_waitlist,
-               "packages": reconcile_packages}
+               "packages": reconcile_packages, "statements": reconcile_statements}
 
 
 class Command(BaseCommand):
