@@ -172,7 +172,7 @@ def encounter_record(*, actor: Actor, data: EncounterInput, now: datetime | None
     not the patient's; 409 when the appointment is not completed or already has an encounter.
     """
     now = now or timezone.now()
-    appt = (Appointment.objects.select_for_update().select_related("service", "location", "practitioner")
+    appt = (Appointment.objects.select_for_update(of=("self",)).select_related("service", "location", "practitioner")
             .filter(pk=data.appointment_id).first())
     if appt is None:
         raise validation_error([FieldError("appointment_id", "No such appointment.")])

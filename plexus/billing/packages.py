@@ -114,7 +114,7 @@ def draw_down(*, actor: Actor, purchase_id: int, charge_id: int, now: datetime |
     charge of a covered service; 409 when the purchase is expired, paused, ended or used up.
     """
     now = now or timezone.now()
-    p = PackagePurchase.objects.select_for_update().select_related("plan").filter(pk=purchase_id).first()
+    p = PackagePurchase.objects.select_for_update(of=("self",)).select_related("plan").filter(pk=purchase_id).first()
     charge = Charge.objects.select_related("encounter").filter(pk=charge_id).first()
     if p is None:
         raise validation_error([FieldError("purchase_id", "No such package or membership.")])
@@ -160,7 +160,7 @@ def refund_unused(*, actor: Actor, purchase_id: int, reference: str, now: dateti
     The refund never exceeds what the patient paid on the purchase invoice (409 otherwise).
     """
     now = now or timezone.now()
-    p = PackagePurchase.objects.select_for_update().select_related("plan", "invoice").get(pk=purchase_id)
+    p = PackagePurchase.objects.select_for_update(of=("self",)).select_related("plan", "invoice").get(pk=purchase_id)
     if p.status not in (PurchaseStatus.ACTIVE, PurchaseStatus.EXPIRED) or p.plan.kind != PlanKind.PACKAGE:
         raise ApplicationError(ErrorCode.CONFLICT, "Only a package that is active or expired can be refunded.")
     if not reference.strip():
@@ -187,7 +187,7 @@ def refund_unused(*, actor: Actor, purchase_id: int, reference: str, now: dateti
 @transaction.atomic
 def membership_set(*, actor: Actor, purchase_id: int, action: str, until: date | None = None) -> PackagePurchase:
     """Pause (until a date), resume or cancel a membership; cancelled memberships bill no more."""
-    p = PackagePurchase.objects.select_for_update().select_related("plan").get(pk=purchase_id)
+    p = PackagePurchase.objects.select_for_update(of=("self",)).select_related("plan").get(pk=purchase_id)
     if p.plan.kind != PlanKind.MEMBERSHIP:
         raise validation_error([FieldError("purchase_id", "Only memberships pause or cancel.")])
     if p.status == PurchaseStatus.CANCELLED:

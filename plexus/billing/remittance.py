@@ -211,7 +211,7 @@ def unmatched_match(*, actor: Actor, rc: RemittanceClaim, patient_control_number
     Raise 422 naming ``patient_control_number`` when no sent claim has it; 409 when already resolved.
     """
     now = now or timezone.now()
-    rc = RemittanceClaim.objects.select_for_update().select_related("remittance").get(pk=rc.pk)
+    rc = RemittanceClaim.objects.select_for_update(of=("self",)).select_related("remittance").get(pk=rc.pk)
     if rc.claim_id is not None or rc.resolved_at is not None:
         raise ApplicationError(ErrorCode.CONFLICT, "This claim payment is already resolved.")
     claim = (Claim.objects.select_for_update().filter(patient_control_number=patient_control_number.strip().upper(),

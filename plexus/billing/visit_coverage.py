@@ -138,7 +138,7 @@ def waiver_record(*, actor: Actor, appointment: Appointment, reason: str, estima
     Raise 422 naming the field for a blank reason or name or a negative cost; 409 when the
     appointment is cancelled or already has a waiver.
     """
-    appt = Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
+    appt = Appointment.objects.select_for_update(of=("self",)).select_related("service").get(pk=appointment.pk)
     errors = []
     if not reason.strip():
         errors.append(FieldError("reason", "Say why the payer is expected not to pay."))
