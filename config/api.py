@@ -13,11 +13,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from plexus.billing.api import router as billing_router
+from plexus.care.api import router as care_router
 from plexus.core.api import router as core_router
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.services import api_token_authenticate
 from plexus.messaging.api import router as messaging_router
 from plexus.patients.api import router as patients_router
+from plexus.records.api import router as records_router
 from plexus.scheduling.api import router as scheduling_router
 
 PROBLEM = "application/problem+json"
@@ -90,3 +92,5 @@ api.add_router("/patients", patients_router)
 api.add_router("/scheduling", scheduling_router)
 api.add_router("/messaging", messaging_router)
 api.add_router("/billing", billing_router)
+api.add_router("/records", records_router)
+api.add_router("/care", care_router)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "plexus.messaging",
     "plexus.scheduling",
     "plexus.billing",
+    "plexus.records",
+    "plexus.care",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,7 @@ urlpatterns = [
     path("schedule/", include("plexus.scheduling.urls")),
     path("billing/", include("plexus.billing.urls")),
     path("messaging/", include("plexus.messaging.urls")),
+    path("records/", include("plexus.records.urls")),
+    path("care/", include("plexus.care.urls")),
     path("", include("plexus.core.urls")),
 ]

@@ -32,6 +32,15 @@ class Perm(StrEnum):
     MESSAGING_VIEW = "messaging.view"  # message log, reminder previews, patients' replies
     MESSAGING_SEND = "messaging.send"  # send a visit's reminder now
     TEMPLATES_MANAGE = "templates.manage"  # edit message templates
+    CARE_VIEW = "care.view"  # care teams, and that updates exist with their status (content needs clinical.view)
+    CARE_TEAM_EDIT = "care.team"  # care-team members, care-team check-ins
+    CARE_UPDATE = "care.update"  # record, correct and acknowledge clinical updates; care plans; consult review
+    CARE_MANAGE = "care.manage"  # routing rules and acknowledgement SLAs
+    CONSULT_LOG = "consult.log"  # log a consultation note on receipt
+    FORMS_VIEW = "forms.view"  # questionnaires (forms as data): list, preview, export
+    FORMS_MANAGE = "forms.manage"  # import and publish questionnaire versions
+    DOCUMENTS_VIEW = "documents.view"  # a patient's documents and intake packets (clinical files need clinical.view)
+    DOCUMENTS_MANAGE = "documents.manage"  # upload and file documents, send intake packets, records requests, shares
 
 
 R = Role
@@ -56,6 +65,15 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.MESSAGING_VIEW: frozenset({R.ADMIN, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
     Perm.MESSAGING_SEND: frozenset({R.ADMIN, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
     Perm.TEMPLATES_MANAGE: frozenset({R.ADMIN}),
+    Perm.CARE_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.CARE_TEAM_EDIT: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK}),
+    Perm.CARE_UPDATE: frozenset({R.PRACTITIONER}),
+    Perm.CARE_MANAGE: frozenset({R.ADMIN}),
+    Perm.CONSULT_LOG: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.FORMS_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK}),
+    Perm.FORMS_MANAGE: frozenset({R.ADMIN}),
+    Perm.DOCUMENTS_VIEW: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
+    Perm.DOCUMENTS_MANAGE: frozenset({R.ADMIN, R.PRACTITIONER, R.FRONT_DESK, R.VIRTUAL_ASSISTANT}),
 }
 
 

@@ -1,0 +1,7 @@
+"""API for care."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["care"])
