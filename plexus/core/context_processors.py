@@ -15,6 +15,8 @@ NAV = (
     ("Import", "patients:import", Perm.PATIENT_IMPORT),
     ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Billing", "billing:charges", Perm.BILLING_MANAGE),
+    ("Care inbox", "care:inbox", Perm.CARE_UPDATE),
+    ("Care follow-up", "care:escalations", Perm.CARE_VIEW),
     ("Messages", "messaging:log", Perm.MESSAGING_VIEW),
     ("Templates", "messaging:templates", Perm.TEMPLATES_MANAGE),
     ("Practice setup", "setup", Perm.PRACTICE_VIEW),

@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     UPDATED = "updated", "Visit changed"
     CANCELLED = "cancelled", "Visit cancelled"
     CONFIRMATION = "confirmation", "Confirmation received"
+    SURVEY = "survey", "Care-coordination survey"
 
 
 class Language(models.TextChoices):

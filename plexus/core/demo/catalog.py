@@ -95,7 +95,7 @@ PRACTITIONERS = [
     ("Tomas", "Berg", "lac", [1], ""),
     ("Daniel", "Okafor", "dc", [0], ""),
     ("Rachel", "Stein", "dc", [1], ""),
-    ("Sam", "Ortiz", "lmt", [0], ""),
+    ("Sam", "Ortiz", "lmt", [0], "sortiz"),
     ("Aiyana", "Brooks", "lmt", [0], ""),
     ("Jonah", "Price", "lmt", [1], ""),
     ("Maya", "Feld", "rd", [0, 1], ""),

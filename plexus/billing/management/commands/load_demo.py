@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from plexus.billing.demo import load_billing_demo
 from plexus.billing.demo_claims import load_claims_demo
@@ -36,11 +38,15 @@ class Command(BaseCommand):
         counts.update(load_schedule_demo(anchor=TODAY_ANCHOR, scale=scale))
         counts.update(load_billing_demo(anchor=TODAY_ANCHOR, scale=scale))
         counts.update(load_claims_demo(anchor=TODAY_ANCHOR))
+        for config in apps.get_app_configs():  # apps beside or above billing (records, care)
+            loader = getattr(config, "demo_loader", None)
+            if loader:
+                counts.update(import_string(loader)(anchor=TODAY_ANCHOR, scale=scale))
         record(Actor.system("cli"), AuditAction.IMPORT, "demo", detail=f"load_demo scale={scale}: {added} patients")
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.stdout.write(
             f"Demo clinic ready: {summary}; {added} patients and {coverages} coverages added "
             f"in {time.perf_counter() - started:.1f} s."
         )
-        logins = ", ".join(f"{u} ({r})" for u, r, _, _ in catalog.STAFF) + ", drchen (practitioner)"
+        logins = ", ".join(f"{u} ({r})" for u, r, _, _ in catalog.STAFF) + ", drchen, liwei, sortiz (practitioners)"
         self.stdout.write(f"Logins (password '{catalog.DEMO_PASSWORD}'): {logins}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from plexus.billing.packages import reconcile_packages
 from plexus.billing.reconcilers import reconcile_eligibility
@@ -15,16 +17,27 @@ RECONCILERS = {"eligibility": reconcile_eligibility, "reminders": reconcile_remi
                "packages": reconcile_packages, "statements": reconcile_statements}
 
 
+def all_reconcilers() -> dict:
+    """The reconcilers above plus those apps declare on their AppConfig (``reconcilers``: name ->
+    dotted path), e.g. the care app's escalations and surveys."""
+    out = dict(RECONCILERS)
+    for config in apps.get_app_configs():
+        for name, path in getattr(config, "reconcilers", {}).items():
+            out[name] = import_string(path)
+    return out
+
+
 class Command(BaseCommand):
-    help = f"Run reconcilers once ({', '.join(RECONCILERS)}; all when none is named)."
+    help = "Run reconcilers once (all when none is named; the list is in the error for an unknown name)."
 
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*")
 
     def handle(self, *args, names: list[str], **options):
-        unknown = sorted(set(names) - set(RECONCILERS))
+        known = all_reconcilers()
+        unknown = sorted(set(names) - set(known))
         if unknown:
-            raise CommandError(f"Unknown reconciler(s): {', '.join(unknown)}. Known: {', '.join(RECONCILERS)}.")
-        for name in names or list(RECONCILERS):
-            done = RECONCILERS[name](now=timezone.now())
+            raise CommandError(f"Unknown reconciler(s): {', '.join(unknown)}. Known: {', '.join(known)}.")
+        for name in names or list(known):
+            done = known[name](now=timezone.now())
             self.stdout.write(f"{name}: {done} created")
