@@ -66,6 +66,11 @@ def find_times(*, member_ids: list[int], duration_minutes: int, start: date, end
         raise validation_error(errors)
     ids = [p.pk for p in members]
     base = load_clinic(practitioner_ids=set(ids), room_types=set(), location_ids=[location_id] if location_id else None)
+    working = {c.practitioner_id for c in base.calendars}
+    idle = [str(p) for p in members if p.pk not in working]
+    if idle:
+        raise validation_error([FieldError("member_ids", f"No working hours on file{' here' if location_id else ''} "
+                                                         f"for: {', '.join(idle)}.")])
     seats = tuple(slots.Room(-(1000 * loc.location_id + i + 1), loc.location_id, f"seat-{i}")
                   for loc in base.locations for i in range(len(ids)))
     clinic = slots.Clinic(base.locations, base.calendars, seats)

@@ -33,7 +33,7 @@ class CareTeamMember(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["patient_id", "-role", "practitioner__last_name"]
+        ordering = ["patient_id", "role", "practitioner__last_name"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "practitioner"], name="care_team_member_once"),
             models.UniqueConstraint(fields=["patient"], condition=Q(role="lead_physician", is_active=True),

@@ -20,7 +20,7 @@ from plexus.scheduling.models import ACTIVE_VALUES, Appointment
 def members(patient_id: int) -> list[CareTeamMember]:
     """Active members, lead physician first."""
     return list(CareTeamMember.objects.filter(patient_id=patient_id, is_active=True)
-                .select_related("practitioner__discipline").order_by("-role", "practitioner__last_name"))
+                .select_related("practitioner__discipline").order_by("role", "practitioner__last_name"))
 
 
 def lead_of(patient_id: int) -> Practitioner | None:

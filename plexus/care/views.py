@@ -181,6 +181,13 @@ def consult_review(request, note_id: int):
     if note is None:
         return _error_page(request, ApplicationError(ErrorCode.NOT_FOUND, f"No consultation note {note_id}."))
 
+    if not request.htmx:  # the inbox's plain form: sign off, then back to the inbox
+        try:
+            consults.consult_review(actor=ui_actor(request), note_id=note_id)
+        except ApplicationError as exc:
+            return _error_page(request, exc)
+        return redirect("care:inbox")
+
     def run(act, patient):
         consults.consult_review(actor=act, note_id=note_id)
         return f"{consults.reference(note)} signed off as reviewed."

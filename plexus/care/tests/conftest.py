@@ -47,7 +47,20 @@ def pracs(clinic) -> dict[str, Practitioner]:
 
 
 @pytest.fixture
-def care_team(patient, pracs, users):
+def hours(pracs):
+    """Mon-Fri 09:00-17:00 at each practitioner's first location (the demo setup has no hours)."""
+    from datetime import time
+
+    from plexus.scheduling.models import WorkingHours
+
+    for p in pracs.values():
+        loc = p.locations.order_by("pk").first()
+        WorkingHours.objects.bulk_create([WorkingHours(practitioner=p, location=loc, weekday=d, start_time=time(9),
+                                                       end_time=time(17)) for d in range(5)])
+
+
+@pytest.fixture
+def care_team(patient, pracs, users, hours):
     """Maria's team: Chen lead, Li, Ortiz, Dunn (Feld and Okafor are not on it)."""
     actor = Actor(user=users["front_desk"], ip="127.0.0.1")
     team_services.member_add(actor=actor, patient=patient, practitioner_id=pracs["chen"].pk,
@@ -69,3 +82,26 @@ def prac_client(pracs):
         return c
 
     return make
+
+
+def completed_blocks(patient, pracs, *, count: int, offset_days: int = 0) -> None:
+    """Create ``count`` completed two-part visits (Chen then Li) on past weekdays."""
+    from datetime import timedelta
+
+    from plexus.core.models import Room, Service
+    from plexus.scheduling.models import Appointment, Status, VisitBlock
+
+    consult = Room.objects.filter(room_type="consult").order_by("pk").first()
+    table = Room.objects.filter(room_type="treatment_table", location=consult.location).order_by("pk").first()
+    em = Service.objects.get(procedure_code="99213")
+    acu = Service.objects.get(procedure_code="97810")
+    for i in range(count):
+        start = NOW - timedelta(days=7 * (i + 1) + offset_days, hours=1)
+        mid, end = start + timedelta(minutes=20), start + timedelta(minutes=50)
+        block = VisitBlock.objects.create(patient=patient, location=consult.location, status=Status.COMPLETED,
+                                          start=start, end=end)
+        for pos, (svc, prac, room, s, e) in enumerate(((em, pracs["chen"], consult, start, mid),
+                                                       (acu, pracs["li"], table, mid, end))):
+            Appointment.objects.create(block=block, position=pos, patient=patient, service=svc, practitioner=prac,
+                                       room=room, location=consult.location, start=s, end=e, practitioner_until=e,
+                                       room_until=e, status=Status.COMPLETED)
