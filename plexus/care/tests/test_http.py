@@ -97,7 +97,7 @@ def test_off_team_clinician_sees_no_content(care_team, patient, prac_client, gab
 def test_api_team_plan_rules_settings(care_team, patient, prac_client, client_for):
     fd, admin, chen = client_for("front_desk"), client_for("admin"), prac_client("chen")
     team = fd.get(f"/api/care/patients/{patient.pk}/team").json()
-    assert [m["role"] for m in team["members"]][0] == "lead_physician"
+    assert next(m["role"] for m in team["members"]) == "lead_physician"
     r = post_json(fd, f"/api/care/patients/{patient.pk}/team", {"practitioner_id": care_team["feld"].pk})
     assert r.status_code == 201
     r = post_json(fd, f"/api/care/patients/{patient.pk}/team", {"practitioner_id": care_team["li"].pk,
@@ -281,9 +281,9 @@ def test_chart_tab_and_nav(care_team, patient, client_for, prac_client):
 def test_survey_after_third_visit_link_answer_once(care_team, patient, client_for):
     from plexus.care import survey
     from plexus.care.models import CoordinationSurvey
+    from plexus.care.tests.conftest import completed_blocks
     from plexus.messaging.models import Message
     from plexus.scheduling.models import Appointment, Status
-    from plexus.care.tests.conftest import completed_blocks
 
     patient.consent_email = True
     patient.save(update_fields=["consent_email"])
