@@ -116,8 +116,10 @@ def load_care_demo(*, anchor: date, scale: int = 1) -> dict[str, int]:
     rng = random.Random(SEED)
     with transaction.atomic():
         _maria(anchor_dt)
+        maria = Patient.objects.filter(email=MARIA_EMAIL).values_list("pk", flat=True).first()
         patient_ids = list(Appointment.objects.filter(status=Status.COMPLETED, start__lt=anchor_dt)
-                           .values_list("patient_id", flat=True).distinct().order_by("patient_id")[:60 * scale])
+                           .exclude(patient_id=maria).values_list("patient_id", flat=True).distinct()
+                           .order_by("patient_id")[:60 * scale])
         made = 0
         for pid in patient_ids:
             team = _team_from_visits(pid, anchor_dt - timedelta(days=56))
@@ -126,7 +128,7 @@ def load_care_demo(*, anchor: date, scale: int = 1) -> dict[str, int]:
             for _ in range(rng.randint(1, 2)):
                 author = rng.choice(team).practitioner
                 event_type, summary = rng.choice(HISTORY)
-                at = anchor_dt - timedelta(days=rng.randint(1, 55), hours=rng.randint(0, 8))
+                at = anchor_dt - timedelta(days=rng.randint(1, 55)) + timedelta(hours=rng.randint(0, 7))  # 09-16 Pacific
                 u = _update(pid, author, event_type, summary, at)
                 if u is None:
                     continue

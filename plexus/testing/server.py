@@ -22,6 +22,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+_SERVER_ENVS: dict[str, dict[str, str]] = {}
+
+
+def server_manage(base_url: str, *args: str) -> str:
+    """Run a management command against the database of the running test server at base_url
+    (e.g. ``reconcile care_escalations --now ...``); return its stdout."""
+    env = _SERVER_ENVS[base_url]
+    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True,
+                          capture_output=True, text=True, timeout=300)
+    return done.stdout
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,4 +83,7 @@ def running_server(data_dir: Path, demo_scale: int = 1) -> Iterator[str]:
             time.sleep(0.2)
         else:
             raise RuntimeError("server did not start within 60 s")
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        _SERVER_ENVS[url] = env
+        stack.callback(lambda: _SERVER_ENVS.pop(url, None))
+        yield url

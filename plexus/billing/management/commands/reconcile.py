@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
 from plexus.billing.packages import reconcile_packages
@@ -32,12 +33,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*")
+        parser.add_argument("--now", help="Run as of this ISO 8601 instant instead of the clock (tests, catch-up).")
 
-    def handle(self, *args, names: list[str], **options):
+    def handle(self, *args, names: list[str], now: str | None = None, **options):
+        at = timezone.now()
+        if now:
+            parsed = parse_datetime(now)
+            if parsed is None or parsed.tzinfo is None:
+                raise CommandError("--now must be an ISO 8601 instant with a time zone, e.g. 2026-12-01T09:00:00+00:00.")
+            at = parsed
         known = all_reconcilers()
         unknown = sorted(set(names) - set(known))
         if unknown:
             raise CommandError(f"Unknown reconciler(s): {', '.join(unknown)}. Known: {', '.join(known)}.")
         for name in names or list(known):
-            done = known[name](now=timezone.now())
+            done = known[name](now=at)
             self.stdout.write(f"{name}: {done} created")
