@@ -20,7 +20,7 @@ from plexus.care.models import CheckIn, ConsultNote, RoutingRule, TeamRole
 from plexus.care.sla import care_settings
 from plexus.core.api_utils import require_perm
 from plexus.core.audit import record
-from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
+from plexus.core.errors import ApplicationError, ErrorCode
 from plexus.core.models import AuditAction
 from plexus.core.permissions import Perm
 from plexus.patients.selectors import access_patient
@@ -299,18 +299,9 @@ def settings_get(request: HttpRequest):
 @router.put("/settings")
 def settings_put(request: HttpRequest, payload: SettingsIn):
     act = require_perm(request, Perm.CARE_MANAGE)
-    errors = [FieldError(name, f"{label} must be between 1 and {hi}.") for name, label, hi in
-              (("urgent_ack_hours", "Urgent SLA hours", 72), ("routine_ack_business_days", "Routine SLA days", 20),
-               ("survey_after_visits", "Visits before the survey", 50))
-              if not 1 <= getattr(payload, name) <= hi]
-    if errors:
-        raise validation_error(errors)
-    s = care_settings()
-    s.urgent_ack_hours, s.routine_ack_business_days = payload.urgent_ack_hours, payload.routine_ack_business_days
-    s.survey_after_visits = payload.survey_after_visits
-    s.save()
-    record(act, AuditAction.UPDATE, "care.settings", s.pk,
-           changed_fields=["urgent_ack_hours", "routine_ack_business_days", "survey_after_visits"])
+    updates.settings_update(actor=act, urgent_ack_hours=payload.urgent_ack_hours,
+                            routine_ack_business_days=payload.routine_ack_business_days,
+                            survey_after_visits=payload.survey_after_visits)
     return settings_get(request)
 
 

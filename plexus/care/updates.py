@@ -94,6 +94,29 @@ def rule_update(*, actor: Actor, event_type: str, disciplines: list[str], includ
     return rule
 
 
+def settings_update(*, actor: Actor, urgent_ack_hours: int, routine_ack_business_days: int,
+                    survey_after_visits: int) -> object:
+    """Change the practice's acknowledgement SLAs and survey threshold. 422 naming each field out
+    of range; nothing saved. Applies to updates recorded from now on."""
+    values = {"urgent_ack_hours": urgent_ack_hours, "routine_ack_business_days": routine_ack_business_days,
+              "survey_after_visits": survey_after_visits}
+    limits = {"urgent_ack_hours": ("Urgent SLA hours", 72), "routine_ack_business_days": ("Routine SLA days", 20),
+              "survey_after_visits": ("Visits before the survey", 50)}
+    errors = []
+    for name, value in values.items():
+        label, hi = limits[name]
+        if not isinstance(value, int) or not 1 <= value <= hi:
+            errors.append(FieldError(name, f"{label} must be a whole number from 1 to {hi}."))
+    if errors:
+        raise validation_error(errors)
+    row = sla.care_settings()
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+    record(actor, AuditAction.UPDATE, "care.settings", row.pk, changed_fields=list(values))
+    return row
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     practitioner: Practitioner

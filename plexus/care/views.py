@@ -253,6 +253,25 @@ def escalations(request):
 # ----- rules and measures -------------------------------------------------------------------------
 
 
+def _whole(raw: str) -> int | str:
+    """A whole number from a form field, or the raw text (the service then names the field)."""
+    return int(raw) if raw.strip().isdigit() else raw
+
+
+def _rules_post(request) -> str:
+    """Save the settings form or one rule's row; return the notice (raises ApplicationError)."""
+    post = request.POST
+    if post.get("action") == "settings":
+        updates.settings_update(actor=ui_actor(request), urgent_ack_hours=_whole(post.get("urgent_ack_hours", "")),
+                                routine_ack_business_days=_whole(post.get("routine_ack_business_days", "")),
+                                survey_after_visits=_whole(post.get("survey_after_visits", "")))
+        return "Settings saved; they apply to updates recorded from now on."
+    rule = updates.rule_update(actor=ui_actor(request), event_type=post.get("event_type", ""),
+                               disciplines=post.getlist("disciplines"), include_lead=post.get("include_lead") == "on",
+                               urgency=post.get("urgency", ""))
+    return f"Rule for {rule.get_event_type_display().lower()} saved."
+
+
 @staff_view(Perm.CARE_VIEW)
 def rules(request):
     updates.ensure_default_rules()
@@ -261,11 +280,7 @@ def rules(request):
         if not user_has(request.user, Perm.CARE_MANAGE):
             return render(request, "403.html", {"perm": Perm.CARE_MANAGE.value}, status=403)
         try:
-            rule = updates.rule_update(actor=ui_actor(request), event_type=request.POST.get("event_type", ""),
-                                       disciplines=request.POST.getlist("disciplines"),
-                                       include_lead=request.POST.get("include_lead") == "on",
-                                       urgency=request.POST.get("urgency", ""))
-            notice = f"Rule for {rule.get_event_type_display().lower()} saved."
+            notice = _rules_post(request)
         except ApplicationError as exc:
             error = exc
     disciplines = list(Discipline.objects.filter(is_clinical=True).order_by("name"))

@@ -249,6 +249,14 @@ def test_screens_render_and_act(care_team, patient, prac_client, client_for, gab
     r = admin.post("/care/rules/", {"event_type": "allergy", "urgency": "routine"})
     assert r.status_code == 422 and b"routes to no one" in r.content
     assert fd.post("/care/rules/", {"event_type": "allergy", "disciplines": ["*"], "urgency": "routine"}).status_code == 403
+    r = admin.post("/care/rules/", {"action": "settings", "urgent_ack_hours": "0", "routine_ack_business_days": "x",
+                                    "survey_after_visits": "3"})
+    assert r.status_code == 422 and b"urgent_ack_hours" in r.content and b"routine_ack_business_days" in r.content
+    r = admin.post("/care/rules/", {"action": "settings", "urgent_ack_hours": "6", "routine_ack_business_days": "3",
+                                    "survey_after_visits": "4"})
+    assert r.status_code == 200 and b"Settings saved" in r.content
+    from plexus.care.sla import care_settings
+    assert (care_settings().urgent_ack_hours, care_settings().survey_after_visits) == (6, 4)
     assert fd.get("/care/checkins/").status_code == 200
     ids = [str(care_team[k].pk) for k in ("chen", "li")]
     r = fd.post("/care/checkins/search/", {"member_ids": ids, "duration_minutes": "30", "start": "2026-11-30",
