@@ -169,6 +169,30 @@ def reply_list(request: HttpRequest, patient_id: int | None = None, limit: int =
                     lambda r: ReplyOut.from_orm(r).dict())
 
 
+class HandleIn(Schema):
+    note: str = ""
+
+
+def _request_dict(r) -> dict:
+    kind, _, ident = r.ref.partition(":")
+    return {"id": r.id, "patient_id": r.patient_id, "patient_name": r.patient.display_name if r.patient else "",
+            "channel": r.channel, "received_at": r.received_at, "ref": r.ref,
+            "visit_block_id": int(ident) if kind == "visit_block" and ident.isdigit() else None,
+            "handled_at": r.handled_at, "handled_note": r.handled_note}
+
+
+@router.get("/requests", response=Page, summary="Patients' open requests to reschedule, oldest first")
+def request_list(request: HttpRequest, limit: int = 50, offset: int = 0):
+    require_perm(request, Perm.MESSAGING_VIEW)
+    return paginate(selectors.open_requests(), limit, offset, _request_dict)
+
+
+@router.post("/requests/{reply_id}/handled", summary="Mark a patient's request handled (e.g. after rebooking)")
+def request_handled(request: HttpRequest, reply_id: int, payload: HandleIn):
+    act = require_perm(request, Perm.MESSAGING_SEND)
+    return _request_dict(services.reply_handle(actor=act, reply_id=reply_id, note=payload.note, now=timezone.now()))
+
+
 @router.get("/templates", response=list[TemplateOut])
 def template_list(request: HttpRequest):
     require_perm(request, Perm.TEMPLATES_MANAGE)

@@ -157,6 +157,11 @@ class PatientReply(models.Model):
     result = models.CharField(max_length=300, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    handled_at = models.DateTimeField(null=True, blank=True, help_text="When staff acted on a request "
+                                                                        "(e.g. rebooked an asked-for reschedule).")
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    handled_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
-from plexus.messaging.models import Channel, Kind, Message, MessageTemplate, PatientReply, Status
+from plexus.messaging.models import Channel, Kind, Message, MessageTemplate, PatientReply, ReplyAction, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,13 @@ def replies_query(*, patient_id: int | None = None, ref: str = "") -> QuerySet[P
     if ref:
         qs = qs.filter(ref=ref)
     return qs
+
+
+def open_requests() -> QuerySet[PatientReply]:
+    """Patients' understood requests that need a person (asked to reschedule) and were not handled
+    yet, oldest first."""
+    return (PatientReply.objects.filter(action=ReplyAction.RESCHEDULE, ok=True, handled_at__isnull=True)
+            .select_related("patient").order_by("received_at", "id"))
 
 
 def get_template(template_id: int) -> MessageTemplate:

@@ -537,3 +537,21 @@ def preference_update(*, actor: Actor, patient: Patient, now: datetime, **change
     record(actor, AuditAction.UPDATE, "contact_preference", pref.pk, patient_id=patient.pk, changed_fields=changed)
     return pref
 
+
+
+@transaction.atomic
+def reply_handle(*, actor: Actor, reply_id: int, note: str = "", now: datetime) -> PatientReply:
+    """Mark a patient's request (asked to reschedule) as handled by staff. 404 for an unknown
+    reply, 422 for one that is not an open request, 409 when already handled."""
+    reply = PatientReply.objects.select_for_update().filter(pk=reply_id).first()
+    if reply is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No reply {reply_id}.")
+    if reply.action != ReplyAction.RESCHEDULE or not reply.ok:
+        raise validation_error([FieldError("reply_id", "Only a patient's request to reschedule is handled here.")])
+    if reply.handled_at is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, f"Already handled at {reply.handled_at:%Y-%m-%d %H:%M}.")
+    reply.handled_at, reply.handled_by, reply.handled_note = now, actor.user, (note or "").strip()[:200]
+    reply.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    record(actor, AuditAction.UPDATE, "message.reply", reply.pk, patient_id=reply.patient_id,
+           changed_fields=["handled_at"])
+    return reply

@@ -47,7 +47,7 @@ def log(request):
     record(ui_actor(request), AuditAction.READ, "message.log", detail=f"{page.paginator.count} results",
            changed_fields=[k for k in ("status", "channel", "kind", "date_from", "date_to") if getattr(f, k)])
     context = {"form": form, "page": page, "counts": selectors.status_counts(qs),
-               "replies": list(selectors.replies_query()[:10])}
+               "replies": list(selectors.replies_query()[:10]), "open_requests": selectors.open_requests().count()}
     template = "messaging/_log_rows.html" if request.htmx else "messaging/log.html"
     return render(request, template, context, status=422 if form.errors else 200)
 
@@ -205,3 +205,24 @@ def sms_status(request):
                                      provider_status=request.POST.get("MessageStatus", ""),
                                      error=f"provider error {error}" if error else "", now=timezone.now())
     return HttpResponse(status=204)
+
+
+@staff_view(Perm.MESSAGING_VIEW)
+def requests_list(request):
+    """Patients who asked to reschedule and are waiting for the front desk, oldest first."""
+    rows = list(selectors.open_requests()[:200])
+    for r in rows:
+        kind, _, ident = r.ref.partition(":")
+        r.block_id = int(ident) if kind == "visit_block" and ident.isdigit() else None
+    return render(request, "messaging/requests.html", {"rows": rows})
+
+
+@require_POST
+@staff_view(Perm.MESSAGING_SEND)
+def request_handled(request, reply_id: int):
+    try:
+        services.reply_handle(actor=ui_actor(request), reply_id=reply_id, note=request.POST.get("note", ""),
+                              now=timezone.now())
+    except ApplicationError as exc:
+        return _error(request, exc)
+    return redirect("messaging:requests")

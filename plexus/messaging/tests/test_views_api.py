@@ -52,8 +52,31 @@ def ctx(maria):
     composer = _TestComposer()
     composer.patient = maria.pk
     registry.register_composer("test", composer)
-    return {"patient": maria.pk, "message": msg.pk, "template": MessageTemplate.objects.get(
+    asked = PatientReply.objects.create(channel="web", patient=maria, action="reschedule", ok=True,
+                                        ref="visit_block:4242", result="Asked to reschedule")
+    return {"patient": maria.pk, "message": msg.pk, "request": asked.pk, "template": MessageTemplate.objects.get(
         kind="reminder", channel="sms", language="en").pk}
+
+
+def test_reschedule_requests_listed_and_handled_once(client_for, ctx, maria):
+    desk = client_for("front_desk")
+    PatientReply.objects.create(channel="sms", patient=maria, action="confirm", ok=True, ref="visit_block:1")
+    items = desk.get("/api/messaging/requests").json()["items"]
+    assert [(i["id"], i["visit_block_id"]) for i in items] == [(ctx["request"], 4242)]
+    page = desk.get("/messaging/requests/")
+    assert b"/schedule/blocks/4242/reschedule/" in page.content and b"Maria Lopez" in page.content
+    assert b"1 asked to reschedule" in desk.get("/messaging/").content
+    r = desk.post(f"/api/messaging/requests/{ctx['request']}/handled", data=json.dumps({"note": "Moved to Fri"}),
+                  content_type="application/json")
+    assert r.status_code == 200 and r.json()["handled_note"] == "Moved to Fri"
+    again = desk.post(f"/api/messaging/requests/{ctx['request']}/handled", data="{}", content_type="application/json")
+    assert again.status_code == 409
+    confirm = PatientReply.objects.get(action="confirm")
+    bad = desk.post(f"/api/messaging/requests/{confirm.pk}/handled", data="{}", content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reply_id"
+    assert PatientReply.objects.get(action="confirm").handled_at is None
+    assert desk.get("/api/messaging/requests").json()["items"] == []
+    assert b"No one is waiting" in desk.get("/messaging/requests/").content
 
 
 API_ROUTES = [
@@ -65,6 +88,8 @@ API_ROUTES = [
     ("post", "/api/messaging/templates/preview", Perm.TEMPLATES_MANAGE, {"channel": "sms", "body": "{date}"}),
     ("get", "/api/messaging/preview?ref=test:1", Perm.MESSAGING_VIEW, None),
     ("post", "/api/messaging/send-now", Perm.MESSAGING_SEND, {"ref": "test:1"}),
+    ("get", "/api/messaging/requests", Perm.MESSAGING_VIEW, None),
+    ("post", "/api/messaging/requests/{request}/handled", Perm.MESSAGING_SEND, {"note": "rebooked"}),
     ("get", "/api/messaging/patients/{patient}/preferences", Perm.PATIENT_VIEW, None),
     ("patch", "/api/messaging/patients/{patient}/preferences", Perm.PATIENT_EDIT, {"language": "es"}),
 ]
@@ -74,6 +99,8 @@ VIEW_ROUTES = [
     ("get", "/messaging/{message}/", Perm.MESSAGING_VIEW, None),
     ("get", "/messaging/patients/{patient}/", Perm.MESSAGING_VIEW, None),
     ("post", "/messaging/patients/{patient}/preferences/", Perm.PATIENT_EDIT, {}),
+    ("get", "/messaging/requests/", Perm.MESSAGING_VIEW, None),
+    ("post", "/messaging/requests/{request}/handled/", Perm.MESSAGING_SEND, {}),
     ("get", "/messaging/templates/", Perm.TEMPLATES_MANAGE, None),
     ("get", "/messaging/templates/{template}/", Perm.TEMPLATES_MANAGE, None),
     ("post", "/messaging/templates/{template}/", Perm.TEMPLATES_MANAGE, {"body": "x {date}"}),
@@ -108,7 +135,8 @@ def test_anonymous(client, ctx):
 
 
 def test_every_messaging_route_is_listed():
-    names = {"{message}": "{message_id}", "{template}": "{template_id}", "{patient}": "{patient_id}"}
+    names = {"{message}": "{message_id}", "{template}": "{template_id}", "{patient}": "{patient_id}",
+             "{request}": "{reply_id}"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         path = u.split("?")[0]
