@@ -16,6 +16,7 @@ CHART_TABS = (
     ("overview", "Overview", Perm.PATIENT_VIEW),
     ("visits", "Visits", Perm.SCHEDULE_VIEW),
     ("documents", "Documents", Perm.CLINICAL_VIEW),
+    ("forms", "Forms", Perm.FORMS_VIEW),
     ("care", "Care team", Perm.CARE_VIEW),
     ("billing", "Billing", Perm.BALANCE_VIEW),
     ("messages", "Messages", Perm.PATIENT_VIEW),

@@ -42,7 +42,11 @@ def test_virtual_assistant_sees_no_clinical_tabs(plexus_server, browser):
     page.goto(f"{plexus_server}/patients/?q=Lopez")
     page.locator("#results a", has_text="Lopez, Maria").click()
     tabs = page.inner_text(".nav-tabs")
-    assert "Billing" in tabs and "Documents" not in tabs and "Care team" not in tabs
+    assert "Billing" in tabs and "Documents" not in tabs
+    page.click("a.nav-link:has-text('Care team')")  # status of care-team updates, never their content
+    page.locator("#care-panel").wait_for(timeout=15_000)
+    assert "gabapentin" not in page.inner_text("#care-panel").lower()
+    assert "Content visible to clinicians on the care team" in page.inner_text("#care-panel")
     page.goto(f"{plexus_server}/audit/")
     assert "Not allowed for your role" in page.inner_text("main")
     page.close()
