@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     CANCELLED = "cancelled", "Visit cancelled"
     CONFIRMATION = "confirmation", "Confirmation received"
     SURVEY = "survey", "Care-coordination survey"
+    INTAKE = "intake", "Intake forms link"
 
 
 class Language(models.TextChoices):
