@@ -231,6 +231,16 @@ def my_day(request):
     tz = practice_zone()
     day = parse_date(request.GET.get("date", "") or "") or timezone.now().astimezone(tz).date()
     rows = selectors.day_list(request.user, day, tz)
+    me = practitioner_of(request.user)
+    if me is not None and rows:  # the review checklist beside each appointment (records app)
+        from plexus.records.review import items_for
+
+        pending: dict[int, int] = {}
+        for row in rows:
+            pid = row["appointment"].patient_id
+            if pid not in pending:
+                pending[pid] = sum(1 for i in items_for(me, pid) if i.signed_at is None)
+            row["to_review"] = pending[pid]
     act = ui_actor(request)
     pending = [v for row in rows for v in row["updates"]]
     seen: set[int] = set()

@@ -15,6 +15,7 @@ NAV = (
     ("Import", "patients:import", Perm.PATIENT_IMPORT),
     ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Billing", "billing:charges", Perm.BILLING_MANAGE),
+    ("Intake", "records:intake_board", Perm.DOCUMENTS_VIEW),
     ("Forms", "records:forms", Perm.FORMS_VIEW),
     ("Care inbox", "care:inbox", Perm.CARE_UPDATE),
     ("Care follow-up", "care:escalations", Perm.CARE_VIEW),

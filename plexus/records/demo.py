@@ -30,6 +30,8 @@ def _active(slug: str) -> Questionnaire:
 def load_records_demo(anchor: date | None = None, scale: int = 1) -> dict[str, int]:
     """Load the shipped forms and the demo responses; return counts of what was created."""
     out = {"questionnaires": load_shipped_forms(), "questionnaire_responses": 0}
+    if anchor is not None:
+        out["intake packets"] = _intake_demo(anchor)
     maria = Patient.objects.filter(legal_first_name="Maria", legal_last_name="Lopez").order_by("pk").first()
     if maria is None or QuestionnaireResponse.objects.filter(patient=maria).exists():
         return out
@@ -45,3 +47,27 @@ def load_records_demo(anchor: date | None = None, scale: int = 1) -> dict[str, i
             services.response_complete(actor=actor, response=r)
         out["questionnaire_responses"] += 1
     return out
+
+
+def _intake_demo(anchor: date) -> int:
+    """Run the intake reconciler as of the demo's anchor (packets for new patients booked in the
+    coming week), then have the first of them answer the first page of each form: in progress,
+    like Maria on the Monday night of the scenario."""
+    from datetime import UTC, datetime, time
+
+    from plexus.records import intake, portal
+    from plexus.records.models import IntakePacket
+
+    if IntakePacket.objects.exists():
+        return IntakePacket.objects.count()
+    now = datetime.combine(anchor, time(17, 0), tzinfo=UTC)
+    intake.reconcile_intake(now=now)
+    first = IntakePacket.objects.order_by("first_visit_at").first()
+    if first is not None:
+        from plexus.records.sample_answers import answer_page
+
+        for pf in first.forms.select_related("questionnaire")[:2]:
+            pf = portal.ensure_response(pf)
+            answer_page(pf, 0)
+        intake.refresh_status(first, now)
+    return IntakePacket.objects.count()

@@ -172,7 +172,7 @@ def test_fill_halfway_come_back_finish(thursday, maria):
 
 def test_completing_every_form_completes_the_packet_and_second_submission_changes_nothing(thursday, maria):
     from plexus.records import services
-    from plexus.records.tests.filling import fill_all
+    from plexus.records.sample_answers import fill_all
 
     intake.reconcile_intake(now=MONDAY)
     packet = IntakePacket.objects.get()
@@ -196,7 +196,7 @@ def test_completing_every_form_completes_the_packet_and_second_submission_change
 
 
 def test_review_checklist_sign_off_and_ready(thursday, maria, users):
-    from plexus.records.tests.filling import fill_all
+    from plexus.records.sample_answers import fill_all
 
     intake.reconcile_intake(now=MONDAY)
     packet = IntakePacket.objects.get()

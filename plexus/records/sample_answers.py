@@ -1,10 +1,12 @@
-"""Test helper (not a test module): answer every form of a packet with valid answers (first option of each choice,
-"no" to yes/no questions, the bottom of scales) and complete it. Not a test module of its own."""
+"""Plausible sample answers for demo data and tests: "no" to yes/no questions (so follow-ups stay
+off), the first option of choices, the low end of scales and numbers, a date, "none" as text.
+Never used on real patients' forms."""
 
 from __future__ import annotations
 
 from plexus.engines.forms import ItemType
 from plexus.records import portal, services
+from plexus.records.models import PacketForm
 from plexus.records.selectors import form_of
 
 
@@ -31,14 +33,20 @@ def _answer(items, out: dict) -> None:
             out[it.link_id] = "None"
 
 
+def answer_page(pf: PacketForm, index: int) -> None:
+    """Save sample answers on page ``index`` of a packet form (its response must exist)."""
+    form = form_of(pf.questionnaire)
+    section = form.sections[index]
+    answers: dict = {}
+    _answer(section.items, answers)
+    services.response_save_page(actor=portal.PORTAL, response=pf.response, page=section.link_id, answers=answers)
+
+
 def fill_all(packet) -> None:
+    """Answer and send every form of a packet."""
     for pf in packet.forms.select_related("questionnaire"):
         pf = portal.ensure_response(pf)
-        form = form_of(pf.questionnaire)
-        for section in form.sections:
-            answers: dict = {}
-            _answer(section.items, answers)
-            services.response_save_page(actor=portal.PORTAL, response=pf.response, page=section.link_id,
-                                        answers=answers)
+        for index in range(len(form_of(pf.questionnaire).sections)):
+            answer_page(pf, index)
         pf.response.refresh_from_db()
         services.response_complete(actor=portal.PORTAL, response=pf.response)
