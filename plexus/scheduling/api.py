@@ -272,6 +272,52 @@ def appointments_status(request: HttpRequest, appointment_id: int, payload: Stat
     return block_dict(appt.block)
 
 
+class ComponentSearchIn(Schema):
+    range_start: datetime
+    range_end: datetime | None = None
+    keep_practitioner: bool = True
+    keep_in_visit: bool = True
+    limit: int = 10
+
+
+class ComponentMoveIn(Schema):
+    practitioner_id: int
+    start: datetime
+    room_id: int | None = None
+    keep_in_visit: bool = True
+
+
+def _bounds_dict(b: selectors.Bounds) -> dict:
+    return {"earliest_start": b.earliest_start, "latest_start": b.latest_start, "earliest_end": b.earliest_end,
+            "latest_end": b.latest_end}
+
+
+@router.post("/appointments/{appointment_id}/reschedule/search", response=dict,
+             summary="Search new times for one component, the others staying put")
+def appointments_reschedule_search(request: HttpRequest, appointment_id: int, payload: ComponentSearchIn):
+    _, appt = _appointment(request, appointment_id, "appointment.reschedule")
+    end = payload.range_end
+    if end is None:
+        end = payload.range_start + (timedelta(days=1) if payload.keep_in_visit else timedelta(days=28))
+    bounds, options = selectors.component_options(
+        appointment=appt, range_start=payload.range_start, range_end=end, now=timezone.now(),
+        keep_practitioner=payload.keep_practitioner, keep_in_visit=payload.keep_in_visit,
+        limit=max(1, min(payload.limit, 50)))
+    return {"count": len(options), "position": appt.position, "bounds": _bounds_dict(bounds),
+            "items": [option_dict(o) for o in options]}
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response=dict,
+             summary="Move one component (409 naming it on a conflict; nothing saved)")
+def appointments_reschedule(request: HttpRequest, appointment_id: int, payload: ComponentMoveIn):
+    act, appt = _appointment(request, appointment_id, "appointment.reschedule")
+    placement = services.Placement(service_id=appt.service_id, practitioner_id=payload.practitioner_id,
+                                   room_id=payload.room_id, start=payload.start)
+    appt = services.appointment_move(actor=act, appointment=appt, placement=placement,
+                                     keep_in_visit=payload.keep_in_visit)
+    return block_dict(selectors.get_block(appt.block_id), history=True)
+
+
 def _hours_dict(h: WorkingHours) -> dict:
     return {"id": h.pk, "practitioner_id": h.practitioner_id, "location_id": h.location_id, "weekday": h.weekday,
             "start_time": h.start_time, "end_time": h.end_time}

@@ -70,8 +70,10 @@ def _event(actor: Actor, block: VisitBlock, action: str, appointment: Appointmen
                                     detail=detail)
 
 
-def _check(placements: list[Placement], location_id: int | None, now: datetime) -> tuple[Location, list[_Checked]]:
-    """Validate placements against the catalog and hours; raise 422 naming every bad component."""
+def _check(placements: list[Placement], location_id: int | None, now: datetime,
+           first_index: int = 0) -> tuple[Location, list[_Checked]]:
+    """Validate placements against the catalog and hours; raise 422 naming every bad component
+    (``components[first_index + i]``: one component of a block keeps its own number)."""
     if not placements:
         raise validation_error([FieldError("components", "Add at least one component.")])
     services = {s.pk: s for s in Service.objects.filter(pk__in=[p.service_id for p in placements])
@@ -89,7 +91,7 @@ def _check(placements: list[Placement], location_id: int | None, now: datetime) 
     errors: list[FieldError] = []
     checked: list[_Checked] = []
     for i, p in enumerate(placements):
-        where = f"components[{i}]"
+        where = f"components[{first_index + i}]"
         service, prac, room = services.get(p.service_id), pracs.get(p.practitioner_id), rooms.get(p.room_id)
         before = len(errors)
         if service is None or not service.is_active:
@@ -152,24 +154,30 @@ def _lock_resources(checked: list[_Checked], patient: Patient, location: Locatio
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key % 2**31])
 
 
-def _place(checked: list[_Checked], patient: Patient, location: Location, exclude_block: int | None) -> None:
-    """Re-check conflicts inside the write transaction; pick free rooms where none was named; 409 on conflict."""
+def _place(checked: list[_Checked], patient: Patient, location: Location, exclude_block: int | None, *,
+           exclude_appointment: int | None = None, first_index: int = 0,
+           patient_overlap_ok: set[int] | frozenset[int] = frozenset()) -> None:
+    """Re-check conflicts inside the write transaction; pick free rooms where none was named; 409 on conflict
+    (naming ``components[first_index + i]``). The excluded block's or appointment's own time does not count."""
     _lock_resources(checked, patient, location)
     active = Appointment.objects.filter(status__in=ACTIVE_VALUES)
     if exclude_block is not None:
         active = active.exclude(block_id=exclude_block)
-    for i, c in enumerate(checked):
+    if exclude_appointment is not None:
+        active = active.exclude(pk=exclude_appointment)
+    for n, c in enumerate(checked):
+        i = first_index + n
         if active.filter(practitioner=c.practitioner, start__lt=c.practitioner_until,
                          practitioner_until__gt=c.start).exists():
             raise _conflict(i, c, f"another appointment of {c.practitioner}")
-        if active.filter(patient=patient, start__lt=c.end, end__gt=c.start).exists():
+        if active.filter(patient=patient, start__lt=c.end, end__gt=c.start).exclude(pk__in=patient_overlap_ok).exists():
             raise _conflict(i, c, "another appointment of the patient")
-        for j, other in enumerate(checked[:i]):
+        for j, other in enumerate(checked[:n]):
             same_prac = other.practitioner.pk == c.practitioner.pk
             if same_prac and other.start < c.practitioner_until and c.start < other.practitioner_until:
                 raise _conflict(i, c, f"component {j + 1} of the same visit")
         if c.room is None:
-            taken = [o.room.pk for o in checked[:i] if o.start < c.room_until and c.start < o.room_until]
+            taken = [o.room.pk for o in checked[:n] if o.start < c.room_until and c.start < o.room_until]
             busy = active.filter(start__lt=c.room_until, room_until__gt=c.start).values("room_id")
             c.room = (Room.objects.filter(location=location, room_type=c.service.room_type, is_active=True)
                       .exclude(pk__in=busy).exclude(pk__in=taken).order_by("name").first())
@@ -178,7 +186,7 @@ def _place(checked: list[_Checked], patient: Patient, location: Location, exclud
             continue
         if active.filter(room=c.room, start__lt=c.room_until, room_until__gt=c.start).exists():
             raise _conflict(i, c, f"another appointment in {c.room.name}")
-        for j, other in enumerate(checked[:i]):
+        for j, other in enumerate(checked[:n]):
             if other.room.pk == c.room.pk and other.start < c.room_until and c.start < other.room_until:
                 raise _conflict(i, c, f"component {j + 1} of the same visit (room {c.room.name})")
 
@@ -389,6 +397,49 @@ def visit_block_move(*, actor: Actor, block: VisitBlock, components: list[Placem
     return _refresh(block)
 
 
+@transaction.atomic
+def appointment_move(*, actor: Actor, appointment: Appointment, placement: Placement, keep_in_visit: bool = True,
+                     now: datetime | None = None) -> Appointment:
+    """Move one component of a block (same service, the block's location), the others staying put.
+
+    With ``keep_in_visit`` the new time must keep it between its neighbours (422 naming
+    ``components[i].start`` otherwise). 422 for bad input, 409 naming ``components[i]`` when the new
+    time conflicts (the block's other components count). The appointment keeps its id (calendar
+    UIDs stay); its status returns to booked; the block's history records the move."""
+    now = now or timezone.now()
+    appt = Appointment.objects.select_for_update().select_related("block", "service").get(pk=appointment.pk)
+    block = VisitBlock.objects.select_for_update().select_related("patient").get(pk=appt.block_id)
+    i = appt.position
+    if appt.status not in (Status.BOOKED, Status.CONFIRMED):
+        raise ApplicationError(ErrorCode.CONFLICT, f"Component {i + 1} is {appt.get_status_display()}; "
+                               "it cannot be moved.")
+    if placement.service_id != appt.service_id:
+        raise validation_error([FieldError(f"components[{i}].service_id",
+                                           f"Component {i + 1} is {appt.service.name}; keep its service.")])
+    location, checked = _check([placement], block.location_id, now, first_index=i)
+    c = checked[0]
+    if keep_in_visit:
+        bounds = selectors.neighbour_bounds(appt, list(block.appointments.all()))
+        if not bounds.allows(c.start, c.end):
+            raise validation_error([FieldError(f"components[{i}].start",
+                                               f"Component {i + 1} would leave its place in the visit (before the "
+                                               "previous component ends, after the next starts, or too far apart).")])
+    siblings = selectors.concurrent_siblings(appt, list(block.appointments.all()))
+    _place(checked, block.patient, location, None, exclude_appointment=appt.pk, first_index=i,
+           patient_overlap_ok=siblings)
+    before = {"start": appt.start.isoformat(), "practitioner_id": appt.practitioner_id, "room_id": appt.room_id}
+    Appointment.objects.filter(pk=appt.pk).update(status=Status.CANCELLED)  # free the old time first
+    appt.practitioner, appt.room, appt.start, appt.end = c.practitioner, c.room, c.start, c.end
+    appt.practitioner_until, appt.room_until, appt.status = c.practitioner_until, c.room_until, Status.BOOKED
+    _save(appt, i, c)
+    _event(actor, block, EventAction.RESCHEDULED, appt, position=i, before=before,
+           start=c.start.isoformat(), practitioner_id=c.practitioner.pk, room_id=c.room.pk)
+    record(actor, AuditAction.UPDATE, "appointment", appt.pk, patient_id=appt.patient_id,
+           changed_fields=["start", "end", "practitioner", "room"], detail="rescheduled")
+    _refresh(block)
+    return appt
+
+
 def overlapping_pairs() -> list[tuple[int, int]]:
     """Return pairs of active appointment ids that overlap on a practitioner or a room (should be none)."""
     rows = list(Appointment.objects.filter(status__in=ACTIVE_VALUES).values_list(
@@ -402,5 +453,5 @@ def overlapping_pairs() -> list[tuple[int, int]]:
     return out
 
 
-__all__ = ["Placement", "appointment_cancel", "appointment_set_status", "rollup", "visit_block_book",
+__all__ = ["Placement", "appointment_cancel", "appointment_move", "appointment_set_status", "rollup", "visit_block_book",
            "visit_block_cancel", "visit_block_check_in", "visit_block_move"]

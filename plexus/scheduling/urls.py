@@ -6,6 +6,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.day, name="day"),
     path("grid/", views.calendar_grid, name="grid"),
+    path("week/", views.week, name="week"),
     path("board/", views.check_in_board, name="board"),
     path("book/", views_booking.book, name="book"),
     path("book/patients/", views_booking.patient_pick, name="patient_pick"),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("blocks/<int:block_id>/cancel/", views.block_cancel, name="block_cancel"),
     path("blocks/<int:block_id>/check-in/", views.block_check_in, name="block_check_in"),
     path("blocks/<int:block_id>/reschedule/", views_booking.reschedule, name="reschedule"),
+    path("appointments/<int:appointment_id>/reschedule/", views_booking.component_reschedule,
+         name="component_reschedule"),
+    path("appointments/<int:appointment_id>/cancel/", views_booking.component_cancel, name="component_cancel"),
     path("patients/<int:patient_id>/visits/", views.patient_visits, name="patient_visits"),
     path("feeds/<str:token>.ics", views.feed, name="feed"),
 ]
@@ -44,6 +48,7 @@ urlpatterns += [
     path("series/<int:series_id>/", views_care.series_detail, name="series"),
     path("series/<int:series_id>/cancel/", views_care.series_cancel, name="series_cancel"),
     path("waitlist/", views_care.waitlist_board, name="waitlist"),
+    path("waitlist/new/", views_care.waitlist_new, name="waitlist_new"),
     path("waitlist/offers/<int:offer_id>/accept/", views_care.offer_accept, name="offer_accept"),
     path("waitlist/offers/<int:offer_id>/decline/", views_care.offer_decline, name="offer_decline"),
     path("waitlist/<int:entry_id>/remove/", views_care.entry_remove, name="entry_remove"),

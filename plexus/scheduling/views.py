@@ -3,7 +3,7 @@ the patient's visits tab, and the practitioner's secret iCalendar feed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpResponse
@@ -13,16 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plexus.core.errors import ApplicationError
-from plexus.core.models import Location
+from plexus.core.models import Location, Practitioner
 from plexus.core.permissions import Perm
 from plexus.core.views_utils import staff_view, ui_actor
 from plexus.patients.selectors import access_patient
-from plexus.scheduling import ics, selectors, services
-from plexus.scheduling.models import Appointment, CalendarFeed, Status, VisitBlock, WorkingHours
+from plexus.scheduling import grids, ics, selectors, services
+from plexus.scheduling.models import CalendarFeed, Status, VisitBlock, WorkingHours
 from plexus.scheduling.setup_services import feed_hash
-
-SLOT = 15
-DAY_OPEN, DAY_CLOSE = time(7), time(19)
 
 
 def _location(request) -> Location:
@@ -42,38 +39,13 @@ def _error(request, exc: ApplicationError):
     return render(request, "scheduling/_error.html", {"error": exc}, status=exc.status)
 
 
-def calendar_context(location: Location, day: date) -> dict:
-    """Columns of practitioners working (or booked) that day at the location, and placed appointments."""
-    tz = ZoneInfo(location.time_zone)
-    start, end = selectors.local_day_bounds(day, location.time_zone)
-    appts = list(Appointment.objects.filter(location=location, start__lt=end, end__gt=start)
-                 .select_related("patient", "service", "practitioner__discipline", "room", "block")
-                 .order_by("start", "position"))
-    working = {h.practitioner_id for h in WorkingHours.objects.filter(location=location, weekday=day.weekday())}
-    booked = {a.practitioner_id for a in appts}
-    from plexus.core.models import Practitioner
+def _by(request) -> str:
+    return "rooms" if request.GET.get("by") == "rooms" else "practitioners"
 
-    pracs = list(Practitioner.objects.filter(pk__in=working | booked).select_related("discipline")
-                 .order_by("discipline__name", "last_name"))
-    column = {p.pk: i + 2 for i, p in enumerate(pracs)}
-    counts: dict[int, int] = {}
-    for a in appts:
-        counts[a.block_id] = counts.get(a.block_id, 0) + 1
-    open_at = datetime.combine(day, DAY_OPEN, tzinfo=tz)
-    rows = int((datetime.combine(day, DAY_CLOSE, tzinfo=tz) - open_at).total_seconds() // (SLOT * 60))
-    placed = []
-    for a in appts:
-        offset = int((a.start.astimezone(tz) - open_at).total_seconds() // 60)
-        length = int((a.end - a.start).total_seconds() // 60)
-        row = max(0, offset // SLOT) + 2
-        span = max(1, -(-(length + offset % SLOT) // SLOT))
-        placed.append({"a": a, "col": column[a.practitioner_id], "row": min(row, rows + 1), "span": min(span, 96),
-                       "of": counts[a.block_id], "linked": counts[a.block_id] > 1})
-    times = [{"label": (open_at + timedelta(minutes=SLOT * i)).strftime("%H:%M") if i % 4 == 0 else "",
-              "row": i + 2} for i in range(rows)]
-    return {"pracs": pracs, "placed": placed, "times": times, "ncols": len(pracs), "day": day,
-            "prev": day - timedelta(days=1), "next": day + timedelta(days=1), "location": location,
-            "locations": Location.objects.filter(is_active=True)}
+
+def calendar_context(location: Location, day: date, by: str = "practitioners") -> dict:
+    """The day grid (columns of practitioners, or of rooms) plus the location picker."""
+    return {**grids.day_grid(location, day, by), "locations": Location.objects.filter(is_active=True)}
 
 
 @staff_view(Perm.SCHEDULE_VIEW)
@@ -81,17 +53,27 @@ def day(request):
     location = _location(request)
     if location is None:
         return render(request, "scheduling/day.html", {"pracs": [], "day": _day(request)})
-    context = calendar_context(location, _day(request))
+    context = calendar_context(location, _day(request), _by(request))
     context["selected"] = request.GET.get("block", "")
     return render(request, "scheduling/day.html", context)
 
 
-def _block_context(request, block: VisitBlock) -> dict:
+def block_context(block: VisitBlock) -> dict:
+    """The block panel: components, history and which actions apply (per component: move while
+    booked or confirmed; cancel one while another component stays)."""
     appts = selectors.block_appointments(block)
     can_act = block.status in (Status.BOOKED, Status.CONFIRMED, Status.ARRIVED)
+    cancellable = [a for a in appts if a.status in (Status.BOOKED, Status.CONFIRMED, Status.ARRIVED)]
+    for a in appts:
+        a.can_move = a.status in (Status.BOOKED, Status.CONFIRMED)
+        a.can_cancel_one = len(cancellable) > 1 and a in cancellable
     return {"vb": block, "appts": appts, "history": list(block.events.all()[:20]), "can_act": can_act,
             "can_check_in": any(a.status in (Status.BOOKED, Status.CONFIRMED) for a in appts),
             "local_date": block.start.astimezone(ZoneInfo(block.location.time_zone)).date()}
+
+
+def _block_context(request, block: VisitBlock) -> dict:
+    return block_context(block)
 
 
 @staff_view(Perm.SCHEDULE_VIEW)
@@ -138,7 +120,25 @@ def block_check_in(request, block_id: int):
 def calendar_grid(request):
     """The calendar grid alone (htmx refresh after an action in the panel)."""
     location = _location(request)
-    return render(request, "scheduling/_grid.html", calendar_context(location, _day(request)))
+    return render(request, "scheduling/_grid.html", calendar_context(location, _day(request), _by(request)))
+
+
+@staff_view(Perm.SCHEDULE_VIEW)
+def week(request):
+    """One practitioner's week (seven day-columns); previous/next week; a card opens its block panel."""
+    location = _location(request)
+    pracs = list(Practitioner.objects.filter(is_active=True).select_related("discipline")
+                 .order_by("discipline__name", "last_name"))
+    chosen = next((p for p in pracs if str(p.pk) == request.GET.get("practitioner", "")), None)
+    if chosen is None and pracs:
+        working = set(WorkingHours.objects.filter(location=location).values_list("practitioner_id", flat=True))
+        chosen = next((p for p in pracs if p.pk in working), pracs[0])
+    context = {"practitioners": pracs, "location": location, "day": _day(request),
+               "locations": Location.objects.filter(is_active=True), "selected": request.GET.get("block", "")}
+    if chosen is not None and location is not None:
+        context.update(grids.week_grid(chosen, _day(request), location.time_zone))
+    template = "scheduling/_week_grid.html" if request.htmx and request.GET.get("partial") else "scheduling/week.html"
+    return render(request, template, context)
 
 
 @staff_view(Perm.SCHEDULE_VIEW)

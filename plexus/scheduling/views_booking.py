@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from plexus.core.errors import ApplicationError
+from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.models import Location, Practitioner, Room, Service
 from plexus.core.permissions import Perm
 from plexus.core.views_utils import staff_view, ui_actor
@@ -18,7 +18,8 @@ from plexus.engines import slots
 from plexus.patients import selectors as patient_selectors
 from plexus.patients.selectors import access_patient
 from plexus.scheduling import selectors, services
-from plexus.scheduling.views import _error, day_url
+from plexus.scheduling.models import Appointment
+from plexus.scheduling.views import _error, block_context, day_url
 
 ROWS = 4
 
@@ -160,3 +161,65 @@ def reschedule(request, block_id: int):
     return render(request, "scheduling/reschedule.html", {"vb": block, "from_date": first.isoformat(),
                                                           "options": _options_context(options, tz_of),
                                                           "action": "move"})
+
+
+def _component(request, appointment_id: int, what: str):
+    act = ui_actor(request)
+    appt = Appointment.objects.select_related("block__location", "block__patient", "service",
+                                              "practitioner").filter(pk=appointment_id).first()
+    if appt is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, f"No appointment {appointment_id}.")
+    access_patient(act, appt.patient_id, Perm.SCHEDULE_BOOK, what=what)
+    return act, appt
+
+
+@staff_view(Perm.SCHEDULE_BOOK)
+def component_reschedule(request, appointment_id: int):
+    """GET: search new times for one component (the others stay); POST: move it to the chosen option."""
+    keep_in_visit = (request.POST if request.method == "POST" else request.GET).get("free") != "1"
+    try:
+        act, appt = _component(request, appointment_id, "appointment.reschedule")
+        block = appt.block
+        if request.method == "POST":
+            placements = _placements(request.POST)
+            if len(placements) != 1:
+                raise validation_error([FieldError(f"components[{appt.position}]", "Choose one new time.")])
+            services.appointment_move(actor=act, appointment=appt, placement=placements[0],
+                                      keep_in_visit=keep_in_visit)
+            return redirect(day_url(block))
+        tz = ZoneInfo(block.location.time_zone)
+        try:
+            first = date.fromisoformat(request.GET.get("from_date", ""))
+        except ValueError:
+            first = appt.start.astimezone(tz).date()
+        start = datetime.combine(first, time(0), tzinfo=tz)
+        days = 1 if keep_in_visit else 28
+        bounds, options = selectors.component_options(
+            appointment=appt, range_start=start, range_end=start + timedelta(days=days), now=timezone.now(),
+            keep_practitioner=request.GET.get("any") != "1", keep_in_visit=keep_in_visit)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    except ValueError:
+        return render(request, "scheduling/_error.html", {"detail": "The chosen time is malformed."}, status=422)
+    tz_of = dict(Location.objects.values_list("pk", "time_zone"))
+    return render(request, "scheduling/component_reschedule.html", {
+        "vb": block, "appt": appt, "from_date": first.isoformat(), "bounds": bounds, "keep_in_visit": keep_in_visit,
+        "options": _options_context(options, tz_of), "action": "move_one",
+        "others": [a for a in selectors.block_appointments(block) if a.pk != appt.pk]})
+
+
+@require_POST
+@staff_view(Perm.SCHEDULE_BOOK)
+def component_cancel(request, appointment_id: int):
+    """Cancel one component of a block (a reason is required); the panel shows the rest still booked."""
+    try:
+        act, appt = _component(request, appointment_id, "appointment.cancel")
+        services.appointment_cancel(actor=act, appointment=appt, reason=request.POST.get("reason", ""))
+        block = selectors.get_block(appt.block_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if request.htmx:
+        response = render(request, "scheduling/_block_panel.html", block_context(block))
+        response["HX-Trigger"] = "px-calendar-changed"
+        return response
+    return redirect("scheduling:block", block.pk)

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -314,6 +315,105 @@ def waitlist_board(request):
                                        if p["practitioner_id"] in pracs})),
               "services": [names.get(p["service_id"]) for p in o.placements]} for o in offers]
     return render(request, "scheduling/waitlist.html", {"rows": rows, "offers": shown})
+
+
+WAITLIST_ROWS = 3
+
+
+def _waitlist_form_context(request, **extra) -> dict:
+    today = timezone.localdate()
+    values = {"earliest_date": today.isoformat(), "latest_date": (today + timedelta(weeks=4)).isoformat(),
+              "time_of_day": TimeOfDay.ANY, "priority": Priority.ROUTINE, "weekdays": [], "service_ids": [],
+              "practitioner_ids": [], "discipline_ids": [], "location_id": None, "note": ""}
+    values.update(extra.pop("values", {}))
+    services_chosen = values["service_ids"]
+    error = extra.get("error")
+    field_errors: dict[str, list[str]] = {}
+    for e in (error.errors if error else []):
+        field_errors.setdefault(e.field.split("[")[0], []).append(e.message)
+    return {"services": Service.objects.filter(is_active=True),
+            "practitioners": Practitioner.objects.filter(is_active=True).select_related("discipline"),
+            "disciplines": Discipline.objects.filter(is_clinical=True).order_by("name"),
+            "locations": Location.objects.filter(is_active=True), "priorities": Priority.choices,
+            "times": TimeOfDay.choices, "weekday_names": list(enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+                                                                         "Sun"])),
+            "service_rows": [services_chosen[i] if i < len(services_chosen) else None
+                             for i in range(WAITLIST_ROWS)],
+            "values": values, "field_errors": field_errors, **extra}
+
+
+def _waitlist_input(post) -> dict:
+    """Parse the waitlist form into waitlist_entry_create's arguments; 422 naming every unreadable field."""
+    errors: list[FieldError] = []
+    out: dict = {}
+    for name in ("earliest_date", "latest_date"):
+        try:
+            out[name] = date.fromisoformat(post.get(name, ""))
+        except ValueError:
+            errors.append(FieldError(name, "Give a date."))
+    for name in ("service_ids", "practitioner_ids", "discipline_ids", "weekdays"):
+        values = []
+        for i, raw in enumerate(v for v in post.getlist(name) if v != ""):
+            try:
+                values.append(int(raw))
+            except ValueError:
+                errors.append(FieldError(f"{name}[{i}]", "Give a whole number."))
+        out[name] = values
+    for name in ("location_id", "priority"):
+        try:
+            out[name] = _int(post.get(name), name)
+        except ApplicationError as exc:
+            errors += exc.errors
+    if out.get("priority") is None:
+        out["priority"] = Priority.ROUTINE
+    out["time_of_day"] = post.get("time_of_day") or TimeOfDay.ANY
+    out["note"] = post.get("note", "")
+    if errors:
+        raise validation_error(errors)
+    return out
+
+
+def _form_values(post) -> dict:
+    def ints(name):
+        return [int(v) for v in post.getlist(name) if v.isdigit()]
+
+    return {"earliest_date": post.get("earliest_date", ""), "latest_date": post.get("latest_date", ""),
+            "time_of_day": post.get("time_of_day", TimeOfDay.ANY), "note": post.get("note", ""),
+            "priority": int(post["priority"]) if post.get("priority", "").isdigit() else Priority.ROUTINE,
+            "location_id": int(post["location_id"]) if post.get("location_id", "").isdigit() else None,
+            "service_ids": [int(v) if v.isdigit() else None for v in post.getlist("service_ids")],
+            "practitioner_ids": ints("practitioner_ids"), "discipline_ids": ints("discipline_ids"),
+            "weekdays": ints("weekdays")}
+
+
+@staff_view(Perm.SCHEDULE_BOOK)
+def waitlist_new(request):
+    """A standalone waitlist entry (not from a referral): patient, wanted services in visit order,
+    allowed practitioners or disciplines, location, date window, weekdays, time of day, priority."""
+    act = ui_actor(request)
+    if request.method == "POST":
+        post = request.POST
+        patient = None
+        try:
+            patient_id = _int(post.get("patient_id"), "patient_id")
+            if patient_id is None:
+                raise validation_error([FieldError("patient_id", "Pick a patient.")])
+            patient = access_patient(act, patient_id, Perm.SCHEDULE_BOOK, what="waitlist")
+            entry = waitlist.waitlist_entry_create(actor=act, patient=patient, **_waitlist_input(post))
+        except ApplicationError as exc:
+            return render(request, "scheduling/waitlist_new.html",
+                          _waitlist_form_context(request, error=exc, patient=patient, values=_form_values(post)),
+                          status=exc.status)
+        messages.success(request, f"{patient.display_name} is on the waitlist ({entry.get_priority_display()}, "
+                                  f"{entry.earliest_date:%-d %b} – {entry.latest_date:%-d %b}).")
+        return redirect("scheduling:waitlist")
+    patient = None
+    if request.GET.get("patient"):
+        try:
+            patient = access_patient(act, int(request.GET["patient"]), Perm.SCHEDULE_BOOK, what="waitlist")
+        except (ApplicationError, ValueError):
+            patient = None
+    return render(request, "scheduling/waitlist_new.html", _waitlist_form_context(request, patient=patient))
 
 
 def _offer_action(request, offer_id: int, action):

@@ -25,6 +25,8 @@ API_ROUTES = [
     ("post", "/api/scheduling/blocks/{block}/reschedule", Perm.SCHEDULE_BOOK, "move"),
     ("post", "/api/scheduling/appointments/{appointment}/cancel", Perm.SCHEDULE_BOOK, {"reason": "x"}),
     ("post", "/api/scheduling/appointments/{appointment}/status", Perm.SCHEDULE_BOOK, {"status": "confirmed"}),
+    ("post", "/api/scheduling/appointments/{appointment}/reschedule/search", Perm.SCHEDULE_BOOK, "cresched"),
+    ("post", "/api/scheduling/appointments/{appointment}/reschedule", Perm.SCHEDULE_BOOK, "cmove"),
     ("get", "/api/scheduling/hours", Perm.SCHEDULE_VIEW, None),
     ("post", "/api/scheduling/hours", Perm.SCHEDULE_MANAGE, "hours"),
     ("delete", "/api/scheduling/hours/{hours}", Perm.SCHEDULE_MANAGE, None),
@@ -59,6 +61,8 @@ API_ROUTES = [
 VIEW_ROUTES = [
     ("get", "/schedule/", Perm.SCHEDULE_VIEW, None),
     ("get", "/schedule/grid/", Perm.SCHEDULE_VIEW, None),
+    ("get", "/schedule/?by=rooms", Perm.SCHEDULE_VIEW, None),
+    ("get", "/schedule/week/", Perm.SCHEDULE_VIEW, None),
     ("get", "/schedule/board/", Perm.SCHEDULE_VIEW, None),
     ("get", "/schedule/blocks/{block}/", Perm.SCHEDULE_VIEW, None),
     ("get", "/schedule/patients/{patient}/visits/", Perm.SCHEDULE_VIEW, None),
@@ -69,6 +73,11 @@ VIEW_ROUTES = [
     ("get", "/schedule/blocks/{block}/reschedule/", Perm.SCHEDULE_BOOK, None),
     ("post", "/schedule/blocks/{block}/cancel/", Perm.SCHEDULE_BOOK, {"reason": "x"}),
     ("post", "/schedule/blocks/{block}/check-in/", Perm.SCHEDULE_BOOK, {}),
+    ("get", "/schedule/blocks/{block}/reminders/", Perm.MESSAGING_VIEW, None),
+    ("post", "/schedule/blocks/{block}/reminders/send/", Perm.MESSAGING_SEND, {}),
+    ("get", "/schedule/appointments/{appointment}/reschedule/", Perm.SCHEDULE_BOOK, None),
+    ("post", "/schedule/appointments/{appointment}/reschedule/", Perm.SCHEDULE_BOOK, {}),
+    ("post", "/schedule/appointments/{appointment}/cancel/", Perm.SCHEDULE_BOOK, {"reason": "x"}),
     ("get", "/schedule/referrals/", Perm.SCHEDULE_VIEW, None),
     ("get", "/schedule/referrals/new/", Perm.REFERRAL_CREATE, None),
     ("post", "/schedule/referrals/new/", Perm.REFERRAL_CREATE, {}),
@@ -82,6 +91,8 @@ VIEW_ROUTES = [
     ("get", "/schedule/series/{series}/", Perm.SCHEDULE_VIEW, None),
     ("post", "/schedule/series/{series}/cancel/", Perm.SCHEDULE_BOOK, {"reason": "x"}),
     ("get", "/schedule/waitlist/", Perm.SCHEDULE_VIEW, None),
+    ("get", "/schedule/waitlist/new/", Perm.SCHEDULE_BOOK, None),
+    ("post", "/schedule/waitlist/new/", Perm.SCHEDULE_BOOK, {}),
     ("post", "/schedule/waitlist/offers/{offer}/accept/", Perm.SCHEDULE_BOOK, {}),
     ("post", "/schedule/waitlist/offers/{offer}/decline/", Perm.SCHEDULE_BOOK, {}),
     ("post", "/schedule/waitlist/{entry}/remove/", Perm.SCHEDULE_BOOK, {}),
@@ -138,6 +149,8 @@ def _body(name, ctx, role):
         "book": {"patient_id": ctx["patient"], "components": [{"service_id": ctx["md"], "practitioner_id": ctx["li"],
                                                               "start": pdx(3, 9).isoformat()}]},
         "resched": {"range_start": pdx(2, 0).isoformat()},
+        "cresched": {"range_start": pdx(1, 0).isoformat()},
+        "cmove": {"practitioner_id": ctx["chen"], "start": pdx(1, 9).isoformat()},
         "move": {"components": ctx["move"]},
         "hours": {"practitioner_id": ctx["li"], "location_id": ctx["loc"], "weekday": 5,
                   "start_time": f"1{other}:00", "end_time": f"1{other}:30"},
@@ -180,7 +193,7 @@ def test_api_role_matrix(client_for, ctx, role, method, url, perm, body):
 def test_view_role_matrix(client_for, ctx, role, method, url, perm, body):
     resp = _call(client_for(role), method, url, body, ctx, role, api=False)
     if role_has(role, perm):
-        assert resp.status_code in (200, 302, 422), (resp.status_code, resp.content[:300])
+        assert resp.status_code in (200, 302, 409, 422), (resp.status_code, resp.content[:300])
     else:
         assert resp.status_code == 403
 
@@ -208,3 +221,23 @@ def test_every_scheduling_route_is_listed():
         listed.add((m.upper(), path))
     for method, path in api_routes_tagged({"scheduling"}):
         assert (method, path) in listed, f"{method} {path} missing"
+
+
+def test_every_scheduling_screen_is_listed():
+    """Every staff route of plexus/scheduling/urls.py is in VIEW_ROUTES (the two public token URLs aside)."""
+    from plexus.scheduling.urls import urlpatterns
+
+    names = {"{block}": "<int:block_id>", "{appointment}": "<int:appointment_id>", "{patient}": "<int:patient_id>",
+             "{series}": "<int:series_id>", "{referral}": "<int:referral_id>", "{entry}": "<int:entry_id>",
+             "{offer}": "<int:offer_id>"}
+    listed = set()
+    for _, u, _, _ in VIEW_ROUTES:
+        path = u.split("?")[0].removeprefix("/schedule/")
+        for short, long in names.items():
+            path = path.replace(short, long)
+        listed.add(path)
+    public = {"feeds/<str:token>.ics", "visit/<str:token>/"}
+    for pattern in urlpatterns:
+        route = str(pattern.pattern)
+        if route not in public:
+            assert route in listed, f"/schedule/{route} missing from VIEW_ROUTES"
