@@ -83,3 +83,24 @@ def get_composer(ref: str) -> Composer:
     if prefix not in _composers:
         raise ApplicationError(ErrorCode.NOT_FOUND, f"Nothing composes messages for {ref!r}.")
     return _composers[prefix]
+
+
+# --- Preparation notes: what a patient should do before a visit, from apps above this one -------
+
+PreparationProvider = Callable[[int, str], list[str]]
+_preparation: list[PreparationProvider] = []
+
+
+def register_preparation(fn: PreparationProvider) -> PreparationProvider:
+    """Register fn(patient_id, language) -> lines added to a visit reminder's preparation list
+    (email body only), e.g. the intake-forms link of the records app. Idempotent."""
+    if fn not in _preparation:
+        _preparation.append(fn)
+    return fn
+
+
+def preparation_lines(patient_id: int, language: str) -> list[str]:
+    out: list[str] = []
+    for fn in _preparation:
+        out.extend(fn(patient_id, language))
+    return out

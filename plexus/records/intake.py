@@ -273,3 +273,17 @@ def reconcile_intake(*, now: datetime) -> int:
                                           first_visit_at__gt=now, first_visit_at__lte=now + timedelta(hours=FLAG_HOURS))
     done += flagged.update(flagged_at=now)
     return done
+
+
+PREPARE = {"en": "Please complete your intake forms before the visit: {link}",
+           "es": "Complete sus formularios de ingreso antes de la visita: {link}"}
+
+
+def reminder_preparation(patient_id: int, language: str) -> list[str]:
+    """For visit reminders (messaging registry): the portal link while the patient's packet is
+    open and has been sent."""
+    packet = IntakePacket.objects.filter(patient_id=patient_id).exclude(
+        status__in=[PacketStatus.COMPLETE, PacketStatus.NOT_SENT]).first()
+    if packet is None:
+        return []
+    return [PREPARE.get(language, PREPARE["en"]).format(link=portal_url(packet))]

@@ -36,6 +36,7 @@ from plexus.core.audit import Actor, record
 from plexus.core.errors import ApplicationError, ErrorCode, FieldError, validation_error
 from plexus.core.models import AuditAction, Practice
 from plexus.core.validators import format_phone
+from plexus.messaging import registry as messaging_registry
 from plexus.messaging import services as messaging
 from plexus.messaging.models import INFORMED, Channel, Kind, Language, Message, ReplyAction, Status
 from plexus.messaging.registry import Draft, ReplyOutcome
@@ -196,6 +197,7 @@ def compose_context(block: VisitBlock, appts: list[Appointment], lang: str, prac
         text = PREPARATION[lang].get(key)
         if text and text not in prep:
             prep.append(text)
+    prep.extend(line for line in messaging_registry.preparation_lines(block.patient_id, lang) if line not in prep)
     note = ""
     if multi:
         places = ", ".join(f"{name} ({_time(at, lang)})" for name, at in locations.values())
