@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     CONFIRMATION = "confirmation", "Confirmation received"
     SURVEY = "survey", "Care-coordination survey"
     INTAKE = "intake", "Intake forms link"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
 
 
 class Language(models.TextChoices):

@@ -53,3 +53,8 @@ urlpatterns += [
     path("waitlist/offers/<int:offer_id>/decline/", views_care.offer_decline, name="offer_decline"),
     path("waitlist/<int:entry_id>/remove/", views_care.entry_remove, name="entry_remove"),
 ]
+
+# Waitlist offers answered by the patient (plexus/scheduling/views_offers.py): public, signed link.
+from plexus.scheduling import views_offers  # noqa: E402
+
+urlpatterns += [path("offer/<str:token>/", views_offers.offer_link, name="offer_link")]

@@ -226,9 +226,21 @@ def _make_offer(entry: WaitlistEntry, option: slots.BlockOption, now: datetime,
             locked.save(update_fields=["status"])
             record(Actor.system("worker"), AuditAction.CREATE, "waitlist_offer", offer.pk,
                    patient_id=locked.patient_id, changed_fields=["placements", "expires_at"])
+            transaction.on_commit(lambda: _notify(offer.pk, now))
     except IntegrityError:  # a racing run made the same offer
         return None
     return offer
+
+
+def _notify(offer_id: int, now: datetime) -> None:
+    """Message the patient about a new offer (after commit; a failure leaves the offer to staff)."""
+    from plexus.scheduling.offers import offer_notify  # offers builds on this module
+
+    try:
+        offer = WaitlistOffer.objects.select_related("entry__patient", "location").get(pk=offer_id)
+        offer_notify(offer, now=now)
+    except Exception:  # the offer stands on the waitlist board whatever happens to the message
+        log.exception("waitlist offer message failed")
 
 
 def on_capacity_freed(*, appointment_ids: list[int], now: datetime | None = None) -> int:

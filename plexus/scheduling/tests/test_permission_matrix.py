@@ -224,7 +224,7 @@ def test_every_scheduling_route_is_listed():
 
 
 def test_every_scheduling_screen_is_listed():
-    """Every staff route of plexus/scheduling/urls.py is in VIEW_ROUTES (the two public token URLs aside)."""
+    """Every staff route of plexus/scheduling/urls.py is in VIEW_ROUTES (the public token URLs aside)."""
     from plexus.scheduling.urls import urlpatterns
 
     names = {"{block}": "<int:block_id>", "{appointment}": "<int:appointment_id>", "{patient}": "<int:patient_id>",
@@ -236,7 +236,7 @@ def test_every_scheduling_screen_is_listed():
         for short, long in names.items():
             path = path.replace(short, long)
         listed.add(path)
-    public = {"feeds/<str:token>.ics", "visit/<str:token>/"}
+    public = {"feeds/<str:token>.ics", "visit/<str:token>/", "offer/<str:token>/"}
     for pattern in urlpatterns:
         route = str(pattern.pattern)
         if route not in public:

@@ -17,6 +17,7 @@ from plexus.scheduling.models import (
     OfferStatus,
     Priority,
     Referral,
+    Status,
     VisitBlock,
     WaitlistEntry,
     WaitlistOffer,
@@ -236,3 +237,57 @@ def test_bad_waitlist_entry_is_422_and_saves_nothing(admin_actor, patient, svc, 
         _entry(admin_actor, patient, svc, prac, **kwargs)
     assert exc.value.status == 422 and field in [e.field for e in exc.value.errors]
     assert not WaitlistEntry.objects.exists()
+
+
+# --- offers sent to the patient ---------------------------------------------------------------------
+
+
+def _offered(admin_actor, patient, svc, prac, taken, capture):
+    from plexus.messaging.models import Message
+
+    patient.consent_sms, patient.preferred_channel = True, "sms"
+    patient.save()
+    _entry(admin_actor, patient, svc, prac, priority=Priority.URGENT, now=NOW)
+    with capture(execute=True):
+        services.visit_block_cancel(actor=admin_actor, block=taken, reason="Sick")
+    offer = WaitlistOffer.objects.get()
+    msg = Message.objects.get(kind="waitlist_offer")
+    return offer, msg
+
+
+def test_offer_is_messaged_and_booked_from_the_link(admin_actor, patient, svc, prac, taken, client,
+                                                   django_capture_on_commit_callbacks):
+    from plexus.messaging.models import PatientReply
+    from plexus.scheduling import offers
+
+    offer, msg = _offered(admin_actor, patient, svc, prac, taken, django_capture_on_commit_callbacks)
+    assert msg.channel == "sms" and "/schedule/offer/" in msg.body and "Wei Li" in msg.body
+    assert "held for you until" in msg.body
+    path = "/schedule/offer/" + offers.token_for(offer) + "/"
+    page = client.get(path)
+    assert page.status_code == 200 and b"Book this visit" in page.content
+    assert WaitlistOffer.objects.get().status == OfferStatus.OPEN  # GET changes nothing (mail scanners)
+    r = client.post(path, {"action": "accept"})
+    assert r.status_code == 200 and b"Booked" in r.content
+    assert VisitBlock.objects.filter(patient=patient, status=Status.BOOKED).count() == 1
+    again = client.post(path, {"action": "accept"})
+    assert again.status_code == 409 and b"no longer open" in again.content
+    assert VisitBlock.objects.filter(patient=patient).count() == 1
+    assert list(PatientReply.objects.values_list("ok", flat=True).order_by("pk")) == [True, False]
+    assert client.get(path[:-4] + "xx/").status_code == 404
+
+
+def test_offer_declined_or_expired_from_the_link_books_nothing(admin_actor, patient, svc, prac, taken, client,
+                                                               django_capture_on_commit_callbacks):
+    from plexus.scheduling import offers
+
+    offer, _ = _offered(admin_actor, patient, svc, prac, taken, django_capture_on_commit_callbacks)
+    path = "/schedule/offer/" + offers.token_for(offer) + "/"
+    with time_machine.travel(offer.expires_at + timedelta(minutes=1), tick=False):
+        page = client.get(path)
+        assert b"no longer available" in page.content
+        assert client.post(path, {"action": "accept"}).status_code == 409
+    assert not VisitBlock.objects.filter(patient=patient).exists()
+    r = client.post(path, {"action": "decline"})
+    assert r.status_code == 200 and b"you stay on the waitlist" in r.content
+    assert WaitlistEntry.objects.get(patient=patient).status == WaitlistStatus.WAITING
