@@ -16,6 +16,7 @@ NAV = (
     ("Eligibility", "billing:eligibility", Perm.ELIGIBILITY_RUN),
     ("Billing", "billing:charges", Perm.BILLING_MANAGE),
     ("Intake", "records:intake_board", Perm.DOCUMENTS_VIEW),
+    ("Records requests", "records:requests", Perm.DOCUMENTS_VIEW),
     ("Forms", "records:forms", Perm.FORMS_VIEW),
     ("Care inbox", "care:inbox", Perm.CARE_UPDATE),
     ("Care follow-up", "care:escalations", Perm.CARE_VIEW),

@@ -15,7 +15,7 @@ from plexus.patients.selectors import access_patient
 CHART_TABS = (
     ("overview", "Overview", Perm.PATIENT_VIEW),
     ("visits", "Visits", Perm.SCHEDULE_VIEW),
-    ("documents", "Documents", Perm.CLINICAL_VIEW),
+    ("documents", "Documents", Perm.DOCUMENTS_VIEW),
     ("forms", "Forms", Perm.FORMS_VIEW),
     ("care", "Care team", Perm.CARE_VIEW),
     ("billing", "Billing", Perm.BALANCE_VIEW),

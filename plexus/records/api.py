@@ -218,3 +218,11 @@ def response_pdf(request: HttpRequest, response_id: int):
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{documents.filename(r)}"'
     return resp
+
+
+# Intake packets and the review checklist (plexus/records/api_intake.py) attach to this router.
+from plexus.records import api_intake  # noqa: E402, F401
+
+# Documents, records requests and external shares (plexus/records/api_documents.py) attach their
+# routes to this router too (imported by name so the import block above stays as it is).
+__import__("plexus.records.api_documents")

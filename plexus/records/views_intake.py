@@ -119,3 +119,23 @@ def review_sign(request):
     except ApplicationError as exc:
         return render(request, "records/_error.html", {"error": exc}, status=exc.status)
     return redirect(request.POST.get("next") or "records:review")
+
+
+@staff_view(Perm.DOCUMENTS_VIEW)
+def day_readiness(request):
+    """For the day schedule and check-in board: each visit's intake status and whether its
+    practitioners have signed off their reviews ("ready"). Statuses only, no clinical content."""
+    from plexus.core.models import Location
+    from plexus.scheduling.selectors import blocks_query, local_day_bounds
+
+    loc = Location.objects.filter(pk=request.GET.get("location") or 0).first() or \
+        Location.objects.filter(is_active=True).order_by("pk").first()
+    day = parse_date(request.GET.get("date", "") or "") or timezone.now().astimezone(ZoneInfo(loc.time_zone)).date()
+    start, end = local_day_bounds(day, loc.time_zone)
+    blocks = list(blocks_query(day_start=start, day_end=end, location_id=loc.pk).exclude(status="cancelled"))
+    ready = review.ready_blocks([b.pk for b in blocks])
+    packets = {p.patient_id: p for p in IntakePacket.objects.filter(patient_id__in={b.patient_id for b in blocks})
+               .order_by("created_at")}
+    rows = [{"block": b, "ready": ready.get(b.pk, True), "packet": packets.get(b.patient_id)} for b in blocks]
+    return render(request, "records/_day_readiness.html", {"rows": rows, "day": day, "tz": loc.time_zone,
+                                                           "not_ready": sum(1 for r in rows if not r["ready"])})

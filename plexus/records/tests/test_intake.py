@@ -248,3 +248,31 @@ def test_staff_screens_and_api(thursday, maria, client_for):
     assert doc.get("/records/review/?date=2026-11-26").status_code == 200
     assert doc.get("/api/records/review?day=2026-11-26").status_code == 403  # no practitioner record linked
     assert signing.loads(intake.token_for(packet), salt=intake.SALT)["v"] == 2
+
+
+def test_day_readiness_panel(thursday, maria, client_for, users):
+    from plexus.records.sample_answers import fill_all
+
+    intake.reconcile_intake(now=MONDAY)
+    desk = client_for("front_desk")
+    r = desk.get(f"/records/readiness/?date=2026-11-26&location={thursday.location_id}")
+    assert r.status_code == 200 and b"Maria Lopez" in r.content and b"Sent" in r.content
+    assert b"Ready" in r.content  # nothing to review yet
+    fill_all(IntakePacket.objects.get())
+    intake.refresh_status(IntakePacket.objects.get(), MONDAY)
+    r = desk.get(f"/records/readiness/?date=2026-11-26&location={thursday.location_id}")
+    assert b"Complete" in r.content and b"Reviews pending" in r.content and b"09:00" in r.content
+    assert b"Acupuncture intake" not in r.content  # statuses only
+    day = client_for("front_desk").get("/schedule/?date=2026-11-26")
+    assert b"/records/readiness/" in day.content
+
+
+def test_reminder_email_carries_the_intake_link_while_the_packet_is_open(thursday, maria):
+    from plexus.scheduling.reminders import compose_context
+
+    appts = list(thursday.appointments.select_related("service", "practitioner__discipline", "room", "location"))
+    assert "intake forms" not in compose_context(thursday, appts, "en", None)["preparation"]
+    intake.reconcile_intake(now=MONDAY)
+    prep = compose_context(thursday, appts, "en", None)["preparation"]
+    assert "Please complete your intake forms before the visit:" in prep and "/records/portal/" in prep
+    assert "Complete sus formularios" in compose_context(thursday, appts, "es", None)["preparation"]

@@ -31,6 +31,39 @@ API_ROUTES = [
     ("post", "/api/records/responses/{response}/complete", Perm.FORMS_VIEW, {}),
     ("get", "/api/records/responses/{completed}/fhir", Perm.CLINICAL_VIEW, None),
     ("get", "/api/records/responses/{completed}/pdf", Perm.CLINICAL_VIEW, None),
+    # documents, records requests, external shares (api_documents.py)
+    ("get", "/api/records/documents?patient_id={patient}", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/documents", Perm.DOCUMENTS_MANAGE, "upload"),
+    ("get", "/api/records/documents/fhir?patient_id={patient}", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/api/records/documents/{document_id}", Perm.DOCUMENTS_VIEW, None),
+    ("patch", "/api/records/documents/{document_id}", Perm.DOCUMENTS_MANAGE, {"source": "Rescanned at desk"}),
+    ("get", "/api/records/documents/{document_id}/content", Perm.DOCUMENTS_VIEW, None),  # administrative (consent)
+    ("get", "/api/records/documents/{lab}/content", Perm.CLINICAL_VIEW, None),  # clinical (lab result)
+    ("get", "/api/records/documents/{document_id}/fhir", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/api/records/records-requests", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/records-requests", Perm.DOCUMENTS_MANAGE,
+     lambda c: {"patient_id": c["patient"], "requester_kind": "patient", "requester_name": "Maria Lopez",
+                "received_on": "2026-11-20"}),
+    ("get", "/api/records/records-requests/{request_id}", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/records-requests/{request_id}/extend", Perm.DOCUMENTS_MANAGE, {"reason": "Archive off site"}),
+    ("post", "/api/records/records-requests/{request_id}/fulfil", Perm.DOCUMENTS_MANAGE,
+     lambda c: {"document_ids": [c["document_id"]], "method": "mail"}),
+    ("post", "/api/records/records-requests/{request_id}/deny", Perm.DOCUMENTS_MANAGE, {"reason": "Duplicate"}),
+    ("get", "/api/records/shares?patient_id={patient}", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/shares", Perm.DOCUMENTS_MANAGE,
+     lambda c: {"patient_id": c["patient"], "document_ids": [c["document_id"]], "recipient_name": "Dr. Park",
+                "purpose": "Consult"}),
+    ("get", "/api/records/shares/{share_id}", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/shares/{share_id}/revoke", Perm.DOCUMENTS_MANAGE, {}),
+    ("post", "/api/records/referral-letters", Perm.CLINICAL_VIEW,
+     lambda c: {"patient_id": c["patient"], "recipient_name": "Dr. Park", "reason": "Palpitations"}),
+    # intake packets and the review checklist (api_intake.py)
+    ("get", "/api/records/intake", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/api/records/patients/{patient}/intake", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/api/records/patients/{patient}/intake", Perm.DOCUMENTS_MANAGE, {}),
+    ("post", "/api/records/intake/{packet}/send", Perm.DOCUMENTS_MANAGE, {}),
+    ("get", "/api/records/review", Perm.CLINICAL_VIEW, None),
+    ("post", "/api/records/review/sign", Perm.CLINICAL_VIEW, {"item_kind": "gossip", "item_id": 1}),
 ]
 
 VIEW_ROUTES = [
@@ -44,11 +77,44 @@ VIEW_ROUTES = [
     ("get", "/records/patients/{patient}/forms/", Perm.FORMS_VIEW, None),
     ("get", "/records/responses/{completed}/", Perm.CLINICAL_VIEW, None),
     ("get", "/records/responses/{completed}/pdf/", Perm.CLINICAL_VIEW, None),
+    # documents, records requests, external shares (views_documents.py)
+    ("get", "/records/patients/{patient}/documents/", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/records/patients/{patient}/documents/upload/", Perm.DOCUMENTS_MANAGE, {}),
+    ("get", "/records/patients/{patient}/documents/fhir/", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/records/documents/{document_id}/", Perm.DOCUMENTS_VIEW, None),  # administrative (consent)
+    ("get", "/records/documents/{lab}/", Perm.CLINICAL_VIEW, None),  # clinical (lab result)
+    ("get", "/records/documents/{document_id}/fhir/", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/records/patients/{patient}/shares/", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/records/patients/{patient}/shares/", Perm.DOCUMENTS_MANAGE, {}),
+    ("post", "/records/patients/{patient}/referral-letter/", Perm.CLINICAL_VIEW, {}),
+    ("get", "/records/shares/{share_id}/", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/records/shares/{share_id}/revoke/", Perm.DOCUMENTS_MANAGE, {}),
+    ("get", "/records/requests/", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/records/requests/new/?patient_id={patient}", Perm.DOCUMENTS_MANAGE, None),
+    ("post", "/records/requests/new/", Perm.DOCUMENTS_MANAGE, {}),
+    ("get", "/records/requests/{request_id}/", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/records/requests/{request_id}/extend/", Perm.DOCUMENTS_MANAGE, {}),
+    ("post", "/records/requests/{request_id}/fulfil/", Perm.DOCUMENTS_MANAGE, {}),
+    ("post", "/records/requests/{request_id}/deny/", Perm.DOCUMENTS_MANAGE, {}),
+    # intake packets, the review checklist, readiness (views_intake.py)
+    ("get", "/records/intake/", Perm.DOCUMENTS_VIEW, None),
+    ("post", "/records/intake/{packet}/send/", Perm.DOCUMENTS_MANAGE, {}),
+    ("get", "/records/patients/{patient}/intake/", Perm.DOCUMENTS_VIEW, None),
+    ("get", "/records/review/", Perm.CLINICAL_VIEW, None),
+    ("post", "/records/review/sign/", Perm.CLINICAL_VIEW, {"item_kind": "gossip"}),
+    ("get", "/records/readiness/", Perm.DOCUMENTS_VIEW, None),
 ]
+
+# Public pages (no login; the signed link is the authority): tested in test_documents_http.py and
+# test_browser_sharing.py.
+PUBLIC_VIEWS = ["/records/shared/{}/", "/records/shared/{}/documents/{}/",
+                # the intake portal (test_intake.py, test_browser_intake.py)
+                "/records/portal/{}/", "/records/portal/{}/upload/", "/records/portal/{}/forms/{}/",
+                "/records/portal/{}/forms/{}/{}/"]
 
 
 @pytest.fixture
-def ctx(admin_actor, forms, patient):
+def ctx(frozen, admin_actor, users, forms, patient, tmp_path, monkeypatch):
     import json
 
     draft = services.questionnaire_import_fhir(actor=admin_actor, data=json.loads(EXAMPLE))
@@ -60,8 +126,35 @@ def ctx(admin_actor, forms, patient):
     from plexus.records.selectors import form_of
 
     qr = json.dumps(fhir.response_export(form_of(forms["phq-9"]), done))
+    from django.core.files.storage import FileSystemStorage
+
+    from plexus.records import access_requests, files, sharing
+    from plexus.records.models import Document
+
+    from .docs_helpers import upload
+
+    monkeypatch.setattr(Document._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
+    consent = files.document_store(actor=admin_actor, patient=patient, uploaded_file=upload(), doc_type="consent",
+                                   source="front desk")
+    lab = files.document_store(actor=admin_actor, patient=patient, uploaded_file=upload(), doc_type="lab_result",
+                               source="Quest")
+    req = access_requests.request_create(actor=admin_actor, patient=patient, requester_kind="patient",
+                                         requester_name="Maria Lopez", received_on=consent.uploaded_at.date())
+    share = sharing.share_create(actor=admin_actor, patient=patient, documents=[consent], recipient_name="Dr. Park",
+                                 purpose="Consult")
+    from django.utils import timezone
+
+    from plexus.core.models import Practitioner, User
+    from plexus.records.models import IntakePacket
+
+    li = Practitioner.objects.get(last_name="Li")  # the practitioner test user has a practitioner record
+    li.user = User.objects.get(username="u_practitioner")
+    li.save(update_fields=["user"])
+    packet = IntakePacket.objects.create(patient=patient, first_visit_at=timezone.now() + timezone.timedelta(days=2),
+                                         created_at=timezone.now())
     return {"qr": qr, "questionnaire": forms["gad-7"].pk, "draft": draft.pk, "patient": patient.pk, "response": r.pk,
-            "completed": done.pk, "phq9": forms["phq-9"].pk}
+            "completed": done.pk, "phq9": forms["phq-9"].pk, "document_id": consent.pk, "lab": lab.pk,
+            "request_id": req.pk, "share_id": share.pk, "packet": packet.pk}
 
 
 def _call(client, method, url, body, ctx, api):
@@ -76,6 +169,12 @@ def _call(client, method, url, body, ctx, api):
         body = {"patient_id": ctx["patient"], "questionnaire_id": ctx["phq9"]}
     if body == "page":
         body = {"answers": phq([0] * 9)}
+    if body == "upload":
+        from .docs_helpers import upload
+
+        return client.post(url, {"patient_id": ctx["patient"], "doc_type": "consent", "source": "scan", "file": upload()})
+    if callable(body):
+        body = body(ctx)
     return send(client, method, url, body, api=api)
 
 
@@ -113,7 +212,8 @@ def test_view_anonymous_redirects_to_login(client, ctx, method, url, perm, body)
 
 def test_every_records_route_is_listed():
     names = {"{questionnaire}": "{questionnaire_id}", "{draft}": "{questionnaire_id}", "{response}": "{response_id}",
-             "{completed}": "{response_id}", "page-phq-9": "{page}"}
+             "{completed}": "{response_id}", "page-phq-9": "{page}", "{packet}": "{packet_id}",
+             "{patient}/intake": "{patient_id}/intake"}
     listed = set()
     for m, u, _, _ in API_ROUTES:
         path = u.split("?")[0]
@@ -130,5 +230,6 @@ def test_every_records_view_is_listed():
     from plexus.records.urls import urlpatterns
 
     listed = {re.sub(r"\{\w+\}", "{}", u.split("?")[0]) for _, u, _, _ in VIEW_ROUTES}
+    listed |= set(PUBLIC_VIEWS)
     for p in urlpatterns:
         assert re.sub(r"<\w+:\w+>", "{}", f"/records/{p.pattern}") in listed, p.pattern

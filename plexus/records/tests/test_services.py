@@ -142,8 +142,9 @@ def test_demo_loader_is_idempotent(clinic, frozen):
     Patient.objects.create(chart_number="P000001", legal_first_name="Maria", legal_last_name="Lopez",
                            date_of_birth="1974-05-14", sex_for_claims="F")
     first = load_records_demo(NOW.date(), 1)
-    assert first == {"questionnaires": 0, "questionnaire_responses": 3}
-    assert load_records_demo(NOW.date(), 1) == {"questionnaires": 0, "questionnaire_responses": 0}
+    assert first == {"questionnaires": 0, "questionnaire_responses": 3, "intake packets": 0}  # nobody booked
+    assert load_records_demo(NOW.date(), 1) == {"questionnaires": 0, "questionnaire_responses": 0,
+                                                "intake packets": 0}
     done = QuestionnaireResponse.objects.filter(status="completed").order_by("questionnaire__slug")
     assert [(r.questionnaire.slug, r.scores["total"]) for r in done] == [("gad-7", 7), ("phq-9", 7)]
     json.dumps([r.scores for r in done])
