@@ -7,7 +7,7 @@ The server runs on the real clock, so the booking is made through the API for th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,7 +38,7 @@ def _book_new_patient(page, base: str) -> tuple[int, str, date]:
     services = page.request.get(f"{base}/api/services").json()
     acu = next(s for s in (services["items"] if isinstance(services, dict) else services)
                if s["procedure_code"] == "97810")
-    start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     found = page.request.post(f"{base}/api/scheduling/search", headers=h, data={
         "components": [{"service_id": acu["id"], "practitioner_id": li["id"]}], "range_start": start.isoformat(),
         "range_end": (start + timedelta(days=10)).isoformat(), "patient_id": patient_id, "limit": 1})
