@@ -276,3 +276,29 @@ def test_reminder_email_carries_the_intake_link_while_the_packet_is_open(thursda
     prep = compose_context(thursday, appts, "en", None)["preparation"]
     assert "Please complete your intake forms before the visit:" in prep and "/records/portal/" in prep
     assert "Complete sus formularios" in compose_context(thursday, appts, "es", None)["preparation"]
+
+
+def test_portal_upload_is_checked_by_content_and_filed(thursday, maria, tmp_path, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    from plexus.records.models import Document
+    from plexus.records.tests.docs_helpers import EXE, PNG, upload
+
+    monkeypatch.setattr(Document._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
+    intake.reconcile_intake(now=MONDAY)
+    packet = IntakePacket.objects.get()
+    c, token = _portal(packet)
+    assert c.post(f"/records/portal/{token}/upload/", {"doc_type": "insurance_card_front",
+                                                       "file": upload("card.png", PNG, "image/png")}).status_code == 302
+    _unlock(c, token)
+    r = c.post(f"/records/portal/{token}/upload/", {"doc_type": "insurance_card_front",
+                                                    "file": upload("card.png", EXE, "image/png")})
+    assert r.status_code == 422 and not Document.objects.exists()  # bytes that lie: refused, nothing stored
+    r = c.post(f"/records/portal/{token}/upload/", {"doc_type": "lab_result", "file": upload("card.png", PNG, "image/png")})
+    assert r.status_code == 422 and not Document.objects.exists()  # only the portal's own types
+    r = c.post(f"/records/portal/{token}/upload/", {"doc_type": "insurance_card_front",
+                                                    "file": upload("card.png", PNG, "image/png")})
+    assert r.status_code == 302 and r["Location"].endswith("?sent=upload")
+    doc = Document.objects.get()
+    assert doc.patient_id == maria.pk and doc.doc_type == "insurance_card_front" and doc.source == "patient portal"
+    assert b"Insurance card, front" in c.get(f"/records/portal/{token}/").content
