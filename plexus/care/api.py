@@ -22,7 +22,7 @@ from plexus.core.api_utils import require_perm
 from plexus.core.audit import record
 from plexus.core.errors import ApplicationError, ErrorCode
 from plexus.core.models import AuditAction
-from plexus.core.permissions import Perm
+from plexus.core.permissions import Perm, user_has
 from plexus.patients.selectors import access_patient
 
 router = Router(tags=["care"])
@@ -391,18 +391,12 @@ def checkins_get(request: HttpRequest, checkin_id: int):
         raise ApplicationError(ErrorCode.NOT_FOUND, f"No check-in {checkin_id}.")
     out = _checkin(c)
     prac = practitioner_of(request.user)
-    if prac is not None and c.members.filter(pk=prac.pk).exists() and user_is_clinical(request.user):
+    if prac is not None and c.members.filter(pk=prac.pk).exists() and user_has(request.user, Perm.CLINICAL_VIEW):
         out["minutes"] = c.minutes
         record(act, AuditAction.READ, "care.checkin", c.pk)
     else:
         out["content_hidden"] = True
     return out
-
-
-def user_is_clinical(user) -> bool:
-    from plexus.core.permissions import user_has
-
-    return user_has(user, Perm.CLINICAL_VIEW)
 
 
 @router.post("/checkins/{checkin_id}/cancel")

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
 
-from django.db.models import Prefetch, Q
-from django.utils import timezone
+from django.db.models import Prefetch
 
 from plexus.care.access import practitioner_of, readable_update_ids
 from plexus.care.models import ClinicalUpdate, TeamRole, UpdateRecipient, Urgency
@@ -187,11 +186,3 @@ def coordination_measures(*, since: datetime, until: datetime) -> dict:
 
 def recent_window(now: datetime, days: int = 90) -> tuple[datetime, datetime]:
     return now - timedelta(days=days), now + timedelta(seconds=1)
-
-
-def team_patient_q(prac: Practitioner) -> Q:
-    return Q(care_team__practitioner=prac, care_team__is_active=True)
-
-
-def today_local(tz) -> date:
-    return timezone.now().astimezone(tz).date()

@@ -4,8 +4,7 @@ escalations, routing rules, consultation notes, check-ins and coordination measu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -419,9 +418,6 @@ def checkin_detail(request, checkin_id: int):
         "can_edit": user_has(request.user, Perm.CARE_TEAM_EDIT), "can_minute": user_has(request.user, Perm.CARE_UPDATE),
         "items": c.action_items.select_related("owner")}, status=error.status if error else 200)
 
-
-def local(dt: datetime, tz: ZoneInfo) -> datetime:
-    return dt.astimezone(tz)
 
 
 # ----- the patient's survey (public, signed link) --------------------------------------------------
